@@ -1,0 +1,423 @@
+/*
+ * models/client.c - client populations and the life of a connection.
+ *
+ * One population per `clients` block. Its arrival process gives birth to
+ * connections; everything random about a connection (source address,
+ * request count, each request's work and sizes) is drawn at birth from the
+ * population's own streams, so every algorithm compared on the scenario sees
+ * the very same workload (common random numbers).
+ *
+ * A connection's path: SYN to the director (scheduling), the handshake and
+ * request to the server, the response back (through the director for NAT,
+ * straight to the client for DR/TUN), think time, the next request, and the
+ * FIN, after which the director's entry lingers inactive. Each hop whose
+ * delay is 0 runs inline; others are one event. This code runs once or twice
+ * per request, millions of times a second.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "models/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "sim/rng.h"
+#include "sim/xalloc.h"
+
+enum conn_ev {
+	CONN_EV_SYN = 0,     /* SYN reaches the director */
+	CONN_EV_REQUEST,     /* request k reaches the server */
+	CONN_EV_RESPONSE,    /* response k reaches the client */
+	CONN_EV_FIN,	     /* the client's FIN reaches the director */
+	CONN_EV_RETRY,	     /* the client tries again after a refusal */
+	/* count, keep last */
+	CONN_EV_COUNT
+};
+
+static void conn_syn(struct mconn *c);
+static void conn_request_at_server(struct mconn *c);
+static void conn_response(struct mconn *c);
+static void conn_fin(struct mconn *c);
+static void conn_start(struct mconn *c);
+
+static sim_time_t conn_event(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct mconn *c = ctx;
+
+	switch ((enum conn_ev)arg) {
+	case CONN_EV_SYN:
+		conn_syn(c);
+		break;
+	case CONN_EV_REQUEST:
+		conn_request_at_server(c);
+		break;
+	case CONN_EV_RESPONSE:
+		conn_response(c);
+		break;
+	case CONN_EV_FIN:
+		conn_fin(c);
+		break;
+	case CONN_EV_RETRY:
+		conn_start(c);
+		break;
+	case CONN_EV_COUNT:
+		sim_panic(sim, SIM_LOC, "bad connection event %llu", (unsigned long long)arg);
+	}
+	return SIM_NOMORE;
+}
+
+/* Run <ev> for <c> after <delay>: inline when 0, else as an event. */
+static void conn_after(struct mconn *c, sim_time_t delay, enum conn_ev ev)
+{
+	struct sim *sim = c->pop->w->sim;
+
+	if (delay > 0) {
+		sim_schedule_in(sim, delay, conn_event, c, ev);
+		return;
+	}
+	conn_event(sim, c, ev);
+}
+
+static inline uint32_t conn_req_bytes(const struct mconn *c)
+{
+	return c->nreq == 1 ? c->req0 : c->req_bytes[c->k];
+}
+
+static inline uint32_t conn_resp_bytes(const struct mconn *c)
+{
+	return c->nreq == 1 ? c->resp0 : c->resp_bytes[c->k];
+}
+
+static void conn_release(struct mconn *c)
+{
+	struct world *w = c->pop->w;
+
+	world_conn_free(w, c);
+}
+
+/* Requests k.. of <c> end without an answer; count them as <refused> or failed. */
+static void conn_give_up(struct mconn *c, bool refused)
+{
+	struct world *w = c->pop->w;
+
+	if (c->counted) {
+		uint64_t n = c->nreq - c->k;
+
+		if (refused)
+			w->refused += n;
+		else
+			w->failed += n;
+		w->interval_errors += n;
+	}
+	conn_release(c);
+}
+
+/* The connection was refused (no destination, or reset): retry or give up. */
+static void conn_refused(struct mconn *c)
+{
+	const struct scn_clients *cfg = c->pop->cfg;
+
+	if (c->attempts <= cfg->retries) {
+		c->attempts++;
+		sim_schedule_in(c->pop->w->sim, cfg->retry_delay_ns, conn_event, c, CONN_EV_RETRY);
+		return;
+	}
+	conn_give_up(c, true);
+}
+
+/* The client opens (or reopens) the connection now. */
+static void conn_start(struct mconn *c)
+{
+	struct population *p = c->pop;
+	sim_time_t now = sim_now(p->w->sim);
+
+	c->sent_at = now;
+	conn_after(c, link_transit(p->link, LINK_INBOUND, now, 0, 1), CONN_EV_SYN);
+}
+
+/* The SYN reaches the director: IPVS schedules a new connection entry. */
+static void conn_syn(struct mconn *c)
+{
+	struct population *p = c->pop;
+	struct world *w = p->w;
+	struct mvs *v = p->vs;
+	struct director *d = v->dir;
+	sim_time_t now = sim_now(w->sim);
+	struct lb_flow_key key = {
+		.saddr = c->saddr, .daddr = v->cfg->addr,
+		.sport = c->sport, .dport = v->cfg->port, .proto = v->cfg->proto,
+	};
+	sim_time_t cpu = director_process(d, now, 1, 0);
+	struct lb_dest *dest;
+
+	director_expire(d, now);
+	dest = lb_service_pick(&v->svc, &key);
+	if (!dest) {
+		/* ICMP port unreachable (or RST) back to the client. */
+		conn_refused(c);
+		return;
+	}
+	c->rs = dest->owner;
+	lb_dest_conn_bind(dest, v->cfg->proto == LB_PROTO_TCP);
+	if (++d->conns > d->conns_max)
+		d->conns_max = d->conns;
+	if (c->counted)
+		c->rs->connections++;
+
+	/*
+	 * The SYN goes on to the server, the SYN-ACK comes back (through the
+	 * director for NAT only) and the ACK carries request 0 in: its arrival
+	 * at the server is the SYN's plus one round trip server-client-server.
+	 */
+	struct mlink *sl = c->rs->srv->link;
+	uint32_t rq = conn_req_bytes(c);
+	unsigned segs = link_segments(rq);
+	sim_time_t t = cpu + link_transit(sl, LINK_INBOUND, now, 0, 1);
+
+	t += link_transit(sl, LINK_OUTBOUND, now + t, 0, 1);
+	if (v->cfg->kind == LB_KIND_NAT)
+		t += director_process(d, now + t, 1, 0);
+	t += link_transit(p->link, LINK_OUTBOUND, now + t, 0, 1);
+	t += link_transit(p->link, LINK_INBOUND, now + t, rq, segs);
+	t += director_process(d, now + t, segs, rq);
+	t += link_transit(sl, LINK_INBOUND, now + t, rq, segs);
+	conn_after(c, t, CONN_EV_REQUEST);
+}
+
+/* Request k reaches the server. */
+static void conn_request_at_server(struct mconn *c)
+{
+	struct rs *r = c->rs;
+	struct director *d = r->vs->dir;
+	bool first = c->k == 0;
+
+	switch (server_offer(r->srv, c, first)) {
+	case SERVER_TAKEN:
+		return;
+	case SERVER_FULL:
+		/* Reset by the server: NAT sees the RST (CLOSE), DR/TUN do not. */
+		if (c->counted)
+			r->refused++;
+		lb_dest_conn_set_active(r->dest, false);
+		if (r->vs->cfg->kind == LB_KIND_NAT)
+			director_linger(d, LINGER_CLOSE, r->dest, false);
+		else
+			director_linger(d, LINGER_SYNRECV, r->dest, false);
+		conn_refused(c);
+		return;
+	case SERVER_DOWN:
+	case SERVER_VERDICT_COUNT:
+		break;
+	}
+	/* Nothing answers: the entry stays in SYN_RECV (active) until it expires. */
+	director_linger(d, LINGER_SYNRECV, r->dest, true);
+	conn_give_up(c, false);
+}
+
+/*
+ * Called by the server model when request k is done: send the response.
+ * Through NAT the director carries every segment; in all modes it sees the
+ * client's ACKs (one per two segments), which cost CPU but delay nothing.
+ */
+void conn_served(struct mconn *c)
+{
+	struct rs *r = c->rs;
+	struct population *p = c->pop;
+	struct director *d = r->vs->dir;
+	sim_time_t now = sim_now(p->w->sim);
+	uint32_t bytes = conn_resp_bytes(c);
+	unsigned segs = link_segments(bytes);
+	sim_time_t t = link_transit(r->srv->link, LINK_OUTBOUND, now, bytes, segs);
+
+	if (r->vs->cfg->kind == LB_KIND_NAT)
+		t += director_process(d, now + t, segs, bytes);
+	t += link_transit(p->link, LINK_OUTBOUND, now + t, bytes, segs);
+	director_process(d, now + t, (segs + 1) / 2, 0);
+	conn_after(c, t, CONN_EV_RESPONSE);
+}
+
+/* Response k reaches the client. */
+static void conn_response(struct mconn *c)
+{
+	struct population *p = c->pop;
+	struct world *w = p->w;
+	sim_time_t now = sim_now(w->sim);
+	sim_time_t rt = now - c->sent_at;
+
+	if (c->counted && now <= w->measure_end) {
+		if (p->cfg->timeout_ns && rt > p->cfg->timeout_ns) {
+			w->failed++;
+			w->interval_errors++;
+		} else {
+			w->completed++;
+			w->interval_completed++;
+			c->rs->requests++;
+			stat_hist_add(w->response, (uint64_t)rt);
+			if (w->scn->sim.max_requests && w->completed >= w->scn->sim.max_requests)
+				sim_stop(w->sim);
+		}
+	}
+	if (++c->k < c->nreq) {
+		double think = p->cfg->think.kind == DIST_DETERMINISTIC
+				       ? p->cfg->think.p[0]
+				       : dist_sample(&p->cfg->think, p->rng_think);
+		sim_time_t gap = sim_time_from_sec(think);
+		uint32_t rq = conn_req_bytes(c);
+		struct mlink *sl = c->rs->srv->link;
+		sim_time_t t = gap;
+
+		c->sent_at = now + gap;
+		t += link_transit(p->link, LINK_INBOUND, now + gap, rq, link_segments(rq));
+		t += director_process(c->rs->vs->dir, now + t, link_segments(rq), rq);
+		t += link_transit(sl, LINK_INBOUND, now + t, rq, link_segments(rq));
+		conn_after(c, t, CONN_EV_REQUEST);
+		return;
+	}
+	conn_after(c, link_transit(p->link, LINK_INBOUND, now, 0, 1), CONN_EV_FIN);
+}
+
+/* The client's FIN reaches the director: the entry goes inactive and lingers. */
+static void conn_fin(struct mconn *c)
+{
+	struct rs *r = c->rs;
+	struct director *d = r->vs->dir;
+
+	/* FIN and the last ACK; through NAT the server's FIN and ACK as well. */
+	director_process(d, sim_now(d->w->sim), r->vs->cfg->kind == LB_KIND_NAT ? 4 : 2, 0);
+	if (r->vs->cfg->proto == LB_PROTO_TCP) {
+		lb_dest_conn_set_active(r->dest, false);
+		director_linger(d, LINGER_FIN, r->dest, false);
+	} else {
+		director_linger(d, LINGER_UDP, r->dest, false);
+	}
+	conn_release(c);
+}
+
+/* ---- the population ---- */
+
+static double pop_draw(const struct dist *d, gsl_rng *r)
+{
+	return d->kind == DIST_DETERMINISTIC ? d->p[0] : dist_sample(d, r);
+}
+
+static uint32_t pop_bytes(const struct dist *d, gsl_rng *r)
+{
+	double v = pop_draw(d, r);
+
+	if (v < 0)
+		return 0;
+	return v > 4e9 ? 4000000000u : (uint32_t)(v + 0.5);
+}
+
+/* A connection is born now: draw everything about it. */
+static void population_birth(struct population *p)
+{
+	struct world *w = p->w;
+	struct mconn *c = world_conn_alloc(w);
+	double n = pop_draw(&p->cfg->requests, p->rng_requests);
+
+	*c = (struct mconn){ .pop = p };
+	c->nreq = n < 1 ? 1 : (uint32_t)(n + 0.5);
+	c->saddr = p->cfg->src_base;
+	if (p->src_span > 1) {
+		uint32_t off = rng_below(p->rng_source, p->src_span);
+
+		if (c->saddr.af == LB_AF_INET)
+			c->saddr.u.v4 += off;
+		else
+			lb_addr_add(&p->cfg->src_base, off, &c->saddr);
+	}
+	c->sport = p->next_port;
+	p->next_port = p->next_port >= 60999 ? 32768 : p->next_port + 1;
+	c->counted = sim_now(w->sim) >= w->warmup_ns;
+	if (c->nreq == 1) {
+		c->work0 = pop_draw(&p->cfg->service, p->rng_service);
+		c->req0 = pop_bytes(&p->cfg->request_size, p->rng_reqsize);
+		c->resp0 = pop_bytes(&p->cfg->response_size, p->rng_respsize);
+	} else {
+		world_conn_alloc_requests(w, c);
+		for (uint32_t i = 0; i < c->nreq; i++) {
+			c->work[i] = pop_draw(&p->cfg->service, p->rng_service);
+			c->req_bytes[i] = pop_bytes(&p->cfg->request_size, p->rng_reqsize);
+			c->resp_bytes[i] = pop_bytes(&p->cfg->response_size, p->rng_respsize);
+		}
+	}
+	if (c->counted)
+		w->requests += c->nreq;
+	conn_start(c);
+}
+
+/* Time to the next arrival after <now>, following the arrival process. */
+static sim_time_t population_gap(struct population *p, sim_time_t now)
+{
+	const struct scn_arrival *a = &p->cfg->arrival;
+	sim_time_t gap;
+
+	if (a->kind == SCN_ARRIVAL_DETERMINISTIC)
+		return (sim_time_t)(p->mean_gap_ns + 0.5);
+	gap = (sim_time_t)(gsl_ran_exponential(p->rng_arrival, p->mean_gap_ns) + 0.5);
+	if (a->kind == SCN_ARRIVAL_ONOFF) {
+		/* Memoryless: time left over at the end of an on period carries on. */
+		sim_time_t at = now + gap;
+
+		while (at > p->on_until) {
+			at += a->off_ns;
+			p->on_until += a->on_ns + a->off_ns;
+		}
+		gap = at - now;
+	}
+	return gap;
+}
+
+static sim_time_t population_arrival(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct population *p = ctx;
+
+	population_birth(p);
+	return population_gap(p, sim_now(sim));
+}
+
+static gsl_rng *population_stream(struct population *p, const char *what)
+{
+	char name[160];
+
+	snprintf(name, sizeof(name), "clients.%s.%s", p->cfg->name, what);
+	return rng_stream_new(p->w->seed, name);
+}
+
+void population_init(struct population *p, struct world *w, const struct scn_clients *cfg,
+		     struct mvs *vs, struct mlink *link)
+{
+	*p = (struct population){ .cfg = cfg, .w = w, .vs = vs, .link = link };
+	p->rng_arrival = population_stream(p, "arrivals");
+	p->rng_source = population_stream(p, "sources");
+	p->rng_requests = population_stream(p, "requests");
+	p->rng_service = population_stream(p, "service");
+	p->rng_reqsize = population_stream(p, "request_size");
+	p->rng_respsize = population_stream(p, "response_size");
+	p->rng_think = population_stream(p, "think");
+	p->mean_gap_ns = 1e9 / cfg->arrival.rate_per_s;
+	p->on_until = cfg->arrival.on_ns;
+	unsigned bits = (cfg->src_base.af == LB_AF_INET ? 32 : 128) - cfg->src_prefix;
+	p->src_span = bits >= 32 ? UINT32_MAX : (uint32_t)1 << bits;
+	p->next_port = 32768;
+}
+
+void population_fini(struct population *p)
+{
+	rng_stream_free(p->rng_arrival);
+	rng_stream_free(p->rng_source);
+	rng_stream_free(p->rng_requests);
+	rng_stream_free(p->rng_service);
+	rng_stream_free(p->rng_reqsize);
+	rng_stream_free(p->rng_respsize);
+	rng_stream_free(p->rng_think);
+}
+
+/* Schedule the first arrival: a periodic event that gives birth each time. */
+void population_start(struct population *p)
+{
+	sim_schedule(p->w->sim, population_gap(p, 0), population_arrival, p, 0);
+}

@@ -1,0 +1,213 @@
+/*
+ * models/director.c - an LVS director at request level.
+ *
+ * One per `director` of the scenario. It owns one algorithms/ipvs service per
+ * virtual_server (the very code the shim runs), schedules each new
+ * connection, and keeps the IPVS connection counters the way the kernel
+ * would: a connection is active from its SYN while established, and once
+ * closed lingers inactive for the FIN_WAIT/TIME_WAIT timeout before it leaves
+ * the table. Each kind of linger has one fixed timeout and is entered at the
+ * current time, so a FIFO per kind holds expiries in order; they are applied
+ * lazily before every decision (and before every sample), which gives the
+ * scheduler exactly the counters it would see without one event per expiry.
+ *
+ * CPU and NIC: every packet costs cpu_per_packet, every byte nic time; both
+ * are FIFO queues computed with Lindley's recursion, so a NAT director (which
+ * carries the replies) saturates while a DR/TUN one sees only the inbound half.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "models/model.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algorithms/sched/sched.h"
+#include "sim/rng.h"
+#include "sim/xalloc.h"
+
+#define DIRECTOR_SYNRECV_NS (60 * SIM_SEC) /* IPVS SYN_RECV timeout */
+#define DIRECTOR_CLOSE_NS (10 * SIM_SEC)   /* IPVS CLOSE timeout */
+#define DIRECTOR_UDP_NS (300 * SIM_SEC)	   /* IPVS UDP timeout */
+
+static void linger_push(struct linger *l, sim_time_t at, struct lb_dest *d, bool active)
+{
+	if (l->len == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 1024;
+		struct linger_ent *n = xmalloc(ncap * sizeof(*n));
+
+		for (size_t i = 0; i < l->len; i++)
+			n[i] = l->v[(l->head + i) % l->cap];
+		free(l->v);
+		l->v = n;
+		l->cap = ncap;
+		l->head = 0;
+	}
+	l->v[(l->head + l->len) % l->cap] = (struct linger_ent){ at, d, active };
+	l->len++;
+}
+
+/* Put a connection entry to <dest> in linger <k>, from now. */
+void director_linger(struct director *d, enum linger_kind k, struct lb_dest *dest, bool active)
+{
+	struct linger *l = &d->linger[k];
+
+	linger_push(l, sim_now(d->w->sim) + l->timeout_ns, dest, active);
+}
+
+/* Unbind every lingering entry whose timeout has passed by <now>. */
+void director_expire(struct director *d, sim_time_t now)
+{
+	for (int k = 0; k < LINGER_KIND_COUNT; k++) {
+		struct linger *l = &d->linger[k];
+
+		while (l->len && l->v[l->head].at <= now) {
+			struct linger_ent *e = &l->v[l->head];
+
+			lb_dest_conn_unbind(e->d, e->active);
+			d->conns--;
+			l->head = (l->head + 1) == l->cap ? 0 : l->head + 1;
+			l->len--;
+		}
+	}
+}
+
+/*
+ * The director handles <npkts> packets carrying <bytes> at <now>: returns the
+ * delay they see (queueing for the CPU, then for the NIC).
+ */
+sim_time_t director_process(struct director *d, sim_time_t now, unsigned npkts, uint64_t bytes)
+{
+	sim_time_t cpu = d->cfg->cpu_per_packet_ns * (sim_time_t)npkts;
+	sim_time_t start = d->cpu_free_at > now ? d->cpu_free_at : now;
+	sim_time_t done = start + cpu;
+
+	d->cpu_free_at = done;
+	d->packets += npkts;
+	if (d->w->measuring)
+		d->cpu_busy_ns += cpu;
+	if (d->nic_ns_per_byte > 0) {
+		double wire = (double)bytes + (double)npkts * LINK_HDR_BYTES;
+		sim_time_t tx = (sim_time_t)(wire * d->nic_ns_per_byte + 0.5);
+		sim_time_t nstart = d->nic_free_at > done ? d->nic_free_at : done;
+
+		d->nic_free_at = nstart + tx;
+		done = nstart + tx;
+	}
+	return done - now;
+}
+
+struct mvs *director_find_vs(struct director *d, const struct lb_addr *a, uint16_t port,
+			     uint8_t proto)
+{
+	for (size_t i = 0; i < d->nvs; i++) {
+		const struct scn_vs *c = d->vs[i].cfg;
+
+		if (!c->fwmark && c->port == port && c->proto == proto && lb_addr_eq(&c->addr, a))
+			return &d->vs[i];
+	}
+	return NULL;
+}
+
+static int director_vs_init(struct director *d, struct mvs *v, const struct scn_vs *cfg,
+			    const char *algo, char *err, size_t errlen)
+{
+	struct world *w = d->w;
+	const char *name = algo ? algo : cfg->sched;
+	const struct lb_sched_ops *ops = lb_sched_find(name);
+	char buf[LB_ADDR_STRLEN], stream[160];
+	int rc;
+
+	if (!ops) {
+		snprintf(err, errlen, "%s:%d:%d: error: unknown scheduler '%s' (lbsim run --help lists them)",
+			 cfg->loc.file, cfg->loc.line, cfg->loc.col, name);
+		return -EINVAL;
+	}
+	v->cfg = cfg;
+	v->dir = d;
+	lb_service_init(&v->svc, w->scn->sim.kernel);
+	v->svc.addr = cfg->addr;
+	v->svc.port = cfg->port;
+	v->svc.proto = cfg->proto;
+	v->svc.fwmark = cfg->fwmark;
+	v->svc.kind = cfg->kind;
+	v->svc.conf = cfg->sched_conf;
+	snprintf(stream, sizeof(stream), "director.%s.vs.%s.sched", d->cfg->name,
+		 lb_addr_port_fmt(&cfg->addr, cfg->port, buf, sizeof(buf)));
+	v->rng = rng_stream_new(w->seed, stream);
+	v->svc.rng = v->rng;
+	rc = lb_service_set_sched(&v->svc, ops);
+	if (rc) {
+		snprintf(err, errlen, "%s:%d:%d: error: scheduler '%s' cannot start (%s)",
+			 cfg->loc.file, cfg->loc.line, cfg->loc.col, name, strerror(-rc));
+		return rc;
+	}
+	/* keepalived adds real servers in config order, each at the list head. */
+	v->rs = xcalloc(cfg->nrs ? cfg->nrs : 1, sizeof(*v->rs));
+	v->nrs = cfg->nrs;
+	for (size_t i = 0; i < cfg->nrs; i++) {
+		const struct scn_rs *r = &cfg->rs[i];
+		struct rs *m = &v->rs[i];
+
+		rc = lb_service_add_dest(&v->svc, &r->addr, r->port, r->weight, r->uthreshold,
+					 r->lthreshold, &m->dest);
+		if (rc) {
+			snprintf(err, errlen, "%s:%d:%d: error: real_server %s rejected (%s)",
+				 r->loc.file, r->loc.line, r->loc.col,
+				 lb_addr_port_fmt(&r->addr, r->port, buf, sizeof(buf)),
+				 strerror(-rc));
+			return rc;
+		}
+		m->dest->owner = m;
+		m->cfg = r;
+		m->vs = v;
+		m->srv = world_find_server(w, &r->addr);
+		if (!m->srv) {
+			snprintf(err, errlen, "%s:%d:%d: error: real_server %s has no server model",
+				 r->loc.file, r->loc.line, r->loc.col,
+				 lb_addr_fmt(&r->addr, buf, sizeof(buf)));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Build director <d> from <cfg>. <algo>, when not NULL, replaces every virtual
+ * server's lb_algo. Returns 0, or -errno with a "file:line:col: error: ..."
+ * message in <err>; director_fini() must be called in both cases.
+ */
+int director_init(struct director *d, struct world *w, const struct scn_director *cfg,
+		  const char *algo, char *err, size_t errlen)
+{
+	*d = (struct director){ .cfg = cfg, .w = w };
+	d->linger[LINGER_FIN].timeout_ns = w->scn->sim.fin_timeout_ns;
+	d->linger[LINGER_SYNRECV].timeout_ns = DIRECTOR_SYNRECV_NS;
+	d->linger[LINGER_CLOSE].timeout_ns = DIRECTOR_CLOSE_NS;
+	d->linger[LINGER_UDP].timeout_ns = DIRECTOR_UDP_NS;
+	if (cfg->nic_bps > 0)
+		d->nic_ns_per_byte = 8e9 / cfg->nic_bps;
+	d->vs = xcalloc(cfg->nvs ? cfg->nvs : 1, sizeof(*d->vs));
+	for (size_t i = 0; i < cfg->nvs; i++) {
+		int rc = director_vs_init(d, &d->vs[i], &cfg->vs[i], algo, err, errlen);
+
+		d->nvs = i + 1;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+void director_fini(struct director *d)
+{
+	for (size_t i = 0; i < d->nvs; i++) {
+		lb_service_fini(&d->vs[i].svc);
+		rng_stream_free(d->vs[i].rng);
+		free(d->vs[i].rs);
+	}
+	free(d->vs);
+	for (int k = 0; k < LINGER_KIND_COUNT; k++)
+		free(d->linger[k].v);
+}

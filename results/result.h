@@ -1,0 +1,111 @@
+/*
+ * results/result.h - what one run produced, in the units users read.
+ *
+ * The models fill a struct run_result at the end of a run; the report, JSON,
+ * SQLite and plot writers only read it. Times are seconds (double) here:
+ * the integer-nanosecond world ends at this edge.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef LBSIM_RESULTS_RESULT_H
+#define LBSIM_RESULTS_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/stats.h"
+
+struct run_server_result {
+	char addr[64];		  /* "ip:port" of the real server */
+	uint64_t requests;	  /* requests it completed */
+	uint64_t connections;	  /* connections scheduled to it */
+	uint64_t refused;	  /* connections it refused (backlog full or down) */
+	double utilization;	  /* busy workers / workers, time average, 0..1 */
+	double weight;		  /* configured weight */
+};
+
+/* A time series sampled once per interval (throughput, conn table size...). */
+struct run_series {
+	char *name;
+	double *t;		  /* seconds */
+	double *v;
+	size_t n;
+	size_t cap;
+};
+
+struct run_expect_result {
+	char *text;		  /* "p99_response < 50ms" as written */
+	char *where;		  /* "file:line:col" */
+	char *metric;
+	double measured;
+	bool known;		  /* metric exists */
+	bool pass;
+};
+
+struct run_result {
+	/* inputs */
+	char *scenario;		  /* path as given */
+	char scenario_sha256[65]; /* hex */
+	uint64_t seed;
+	char algo[32];		  /* the scheduler(s) used, "wlc" or "wlc,rr" */
+	char *params_json;	  /* the --set and --algo overrides as a JSON object */
+	const char *version;
+	double started_unix;	  /* wall-clock start, for the database only */
+
+	/* outcomes, counted after warm-up */
+	uint64_t requests;	  /* requests born */
+	uint64_t completed;
+	uint64_t refused;	  /* no destination, or backlog full, after all retries */
+	uint64_t failed;	  /* timed out, lost, server down */
+	double measured_s;	  /* simulated seconds measured (duration - warmup) */
+	double throughput_rps;	  /* completed / measured_s */
+	struct stat_hist *response; /* response times in ns, owned */
+	double resp_mean_s, resp_p50_s, resp_p90_s, resp_p99_s, resp_p999_s;
+
+	struct run_server_result *servers;
+	size_t nservers;
+	double imb_max_over_mean; /* of requests per server */
+	double imb_cov;		  /* coefficient of variation of requests per server */
+
+	struct run_series *series;
+	size_t nseries;
+
+	struct run_expect_result *expects;
+	size_t nexpects;
+	bool expect_failed;
+
+	/* the simulator */
+	uint64_t events;
+	double wall_s;
+	double events_per_s;
+};
+
+struct run_result *run_result_new(void);
+void run_result_free(struct run_result *r);
+struct run_series *run_result_series(struct run_result *r, const char *name);
+void run_series_add(struct run_series *s, double t, double v);
+/* Fill resp_* from the histogram and imb_* from servers[]. */
+void run_result_finish(struct run_result *r);
+/* Look up a metric by its expect {} name; 0, or -ENOENT. */
+int run_result_metric(const struct run_result *r, const char *name, double *out);
+
+/* ---- writers (results/json.c, report.c, store.c, plot.c) ---- */
+#include <stdio.h>
+void result_json_write(FILE *f, const struct run_result *r);
+void result_json_write_array(FILE *f, struct run_result *const *rs, size_t n);
+void result_report_run(FILE *f, const struct run_result *r);
+void result_report_compare(FILE *f, struct run_result *const *rs, size_t n);
+
+struct store;
+int store_open(const char *path, struct store **out, char *err, size_t errlen);
+int store_write_run(struct store *st, const struct run_result *r, int64_t *run_id, char *err,
+		    size_t errlen);
+void store_close(struct store *st);
+
+/* Draw figures into <dir> with gnuplot; a missing gnuplot is a warning (returns 1). */
+int plot_run(const struct run_result *r, const char *dir, char *err, size_t errlen);
+int plot_compare(struct run_result *const *rs, size_t n, const char *dir, char *err,
+		 size_t errlen);
+
+#endif /* LBSIM_RESULTS_RESULT_H */

@@ -1,0 +1,208 @@
+/*
+ * scenarios/lang/scenario.h - a scenario file, parsed into plain config structs.
+ *
+ * The loader reads keepalived.conf syntax plus lbsim's own blocks and fills
+ * these structs; it builds no model, so `lbsim check`, the simulator and the
+ * shim share it. Everything a scenario owns is freed by scenario_free().
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef LBSIM_SCENARIOS_LANG_SCENARIO_H
+#define LBSIM_SCENARIOS_LANG_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "algorithms/ipvs/service.h"
+#include "algorithms/wire/addr.h"
+#include "sim/dist.h"
+#include "sim/sim.h"
+
+/* Where something was written: file:line:col (1-based). file is interned. */
+struct scn_loc {
+	const char *file;
+	int line;
+	int col;
+};
+
+enum scn_fidelity {
+	SCN_FIDELITY_REQUEST = 0,
+	SCN_FIDELITY_PACKET,
+	/* count, keep last */
+	SCN_FIDELITY_COUNT
+};
+
+struct scn_sim {
+	sim_time_t duration_ns;	    /* default 60 s */
+	sim_time_t warmup_ns;	    /* default 0 */
+	uint64_t seed;		    /* default 1 */
+	enum scn_fidelity fidelity; /* default request */
+	enum lb_profile kernel;	    /* default current */
+	sim_time_t fin_timeout_ns;  /* inactive linger after close, default 120 s (FIN_WAIT) */
+	uint64_t max_requests;	    /* stop after this many completed, 0 = no limit */
+	struct scn_loc loc;
+};
+
+enum scn_arrival_kind {
+	SCN_ARRIVAL_POISSON = 0,  /* arrival poisson RATE */
+	SCN_ARRIVAL_DETERMINISTIC, /* arrival deterministic RATE */
+	SCN_ARRIVAL_ONOFF,	   /* arrival onoff RATE ON OFF: Poisson RATE during ON, silent OFF */
+	/* count, keep last */
+	SCN_ARRIVAL_KIND_COUNT
+};
+
+struct scn_arrival {
+	enum scn_arrival_kind kind;
+	double rate_per_s;
+	sim_time_t on_ns;
+	sim_time_t off_ns;
+};
+
+struct scn_clients {
+	char *name;
+	struct scn_arrival arrival;
+	struct lb_addr src_base;     /* sources A/N: base address */
+	unsigned src_prefix;	     /* prefix length; 32 (or 128) = one address */
+	struct lb_addr target;	     /* a virtual service address */
+	uint16_t target_port;
+	uint8_t proto;		     /* LB_PROTO_TCP (default) or LB_PROTO_UDP */
+	struct dist service;	     /* request demand, seconds of work at speed 1 (default exp 10ms) */
+	struct dist request_size;    /* bytes, default deterministic 300 */
+	struct dist response_size;   /* bytes, default deterministic 10000 */
+	struct dist requests;	     /* requests per connection, default deterministic 1 */
+	struct dist think;	     /* seconds between requests on one connection, default 0 */
+	sim_time_t timeout_ns;	     /* response timeout, 0 = none */
+	unsigned retries;	     /* reconnects after a refusal, default 0 */
+	sim_time_t retry_delay_ns;   /* default 1 s */
+	char *link;		     /* clients <-> director link name, NULL = ideal */
+	struct scn_loc loc;
+};
+
+enum scn_discipline {
+	SCN_DISC_FIFO = 0,
+	SCN_DISC_PS,
+	/* count, keep last */
+	SCN_DISC_COUNT
+};
+
+struct scn_server {
+	struct lb_addr addr;
+	unsigned workers;	   /* default 1 */
+	double speed;		   /* default 1.0 */
+	unsigned backlog;	   /* waiting requests before refusing, default 1024 */
+	enum scn_discipline discipline;
+	bool up;		   /* default true */
+	char *link;		   /* director <-> server link name, NULL = ideal */
+	bool implicit;		   /* made for a real_server without a server block */
+	struct scn_loc loc;
+};
+
+struct scn_link {
+	char *name;
+	sim_time_t latency_ns;	   /* one way, default 0 */
+	double bandwidth_bps;	   /* bits per second, 0 = unlimited */
+	double loss;		   /* probability per packet, default 0 */
+	unsigned mtu;		   /* bytes, default 1500 */
+	bool up;
+	struct scn_loc loc;
+};
+
+struct scn_rs {
+	struct lb_addr addr;
+	uint16_t port;
+	int weight;
+	uint32_t uthreshold;
+	uint32_t lthreshold;
+	bool inhibit_on_failure;
+	struct scn_loc loc;
+};
+
+struct scn_vs {
+	struct lb_addr addr;
+	uint16_t port;
+	uint32_t fwmark;	   /* 0 unless "virtual_server fwmark N" */
+	uint8_t proto;		   /* default UDP, as keepalived */
+	char sched[32];		   /* lb_algo, default "wlc" */
+	struct lb_sched_conf sched_conf;
+	enum lb_kind kind;	   /* default NAT, as keepalived */
+	uint32_t persistence_timeout_s;
+	struct lb_addr persistence_mask;
+	struct scn_rs *rs;
+	size_t nrs;
+	struct scn_loc loc;
+};
+
+struct scn_director {
+	char *name;
+	struct scn_vs *vs;
+	size_t nvs;
+	sim_time_t cpu_per_packet_ns; /* director CPU per packet, default 1 us */
+	double nic_bps;		      /* director NIC, bits per second, default 10 Gbit */
+	struct scn_loc loc;
+};
+
+enum scn_cmp {
+	SCN_CMP_LT = 0,
+	SCN_CMP_LE,
+	SCN_CMP_GT,
+	SCN_CMP_GE,
+	SCN_CMP_EQ,
+	SCN_CMP_NE,
+	/* count, keep last */
+	SCN_CMP_COUNT
+};
+
+/* "p99_response < 50ms": value in the metric's base unit (seconds, count, rps). */
+struct scn_expect {
+	char *metric;
+	enum scn_cmp op;
+	double value;
+	char *text;		   /* as written, for messages */
+	struct scn_loc loc;
+};
+
+struct scenario {
+	char *path;
+	unsigned char sha256[32];  /* of every file read, in reading order */
+	struct scn_sim sim;
+	struct scn_clients *clients;
+	size_t nclients;
+	struct scn_server *servers;
+	size_t nservers;
+	struct scn_link *links;
+	size_t nlinks;
+	struct scn_director *directors;
+	size_t ndirectors;
+	struct scn_expect *expects;
+	size_t nexpects;
+	char **warnings;	   /* "file:line:col: warning: ..." */
+	size_t nwarnings;
+	char **files;		   /* interned file names (scn_loc.file points here) */
+	size_t nfiles;
+};
+
+/* One --set PATH=VALUE from the command line. */
+struct scn_set {
+	const char *path;	   /* block[.name].key */
+	const char *value;
+};
+
+/*
+ * Load <path> with <nsets> overrides. On success returns 0 and *out (owned by
+ * the caller, free with scenario_free). On bad input returns -EINVAL and
+ * writes one message "file:line:col: error: ..." into err.
+ */
+int scenario_load(const char *path, const struct scn_set *sets, size_t nsets,
+		  struct scenario **out, char *err, size_t errlen);
+void scenario_free(struct scenario *scn);
+
+/* Lookups (NULL when absent). */
+struct scn_server *scenario_find_server(const struct scenario *scn, const struct lb_addr *addr);
+struct scn_link *scenario_find_link(const struct scenario *scn, const char *name);
+
+/* Metric names accepted by expect {} (NULL-terminated), for help and checks. */
+extern const char *const scn_expect_metrics[];
+const char *scn_cmp_str(enum scn_cmp op);
+
+#endif /* LBSIM_SCENARIOS_LANG_SCENARIO_H */

@@ -1,0 +1,170 @@
+#!/bin/sh
+# tests/cli/run.sh - the command line as a user runs it.
+#
+# usage: sh tests/cli/run.sh PATH/TO/lbsim    (from the repository root)
+# Checks exit statuses, bad-input messages (file:line:col, status 2, nothing
+# written), determinism of --json, the SQLite store, figures, compare, check,
+# and runs every scenario of the library with a short horizon.
+# LBSIM_QUICK=1 (sanitizer pass) skips the longer runs. Silent on success.
+set -u
+LBSIM=${1:-./lbsim}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL: $*"
+	[ -f "$T/err" ] && sed 's/^/  stderr: /' "$T/err" | head -20
+}
+
+# expect_status WANT DESCRIPTION -- lbsim ARGS...
+expect_status() {
+	want=$1; what=$2; shift 3
+	"$LBSIM" "$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, wanted $want ($*)"; fi
+}
+
+# ---- usage ----
+expect_status 0 "version" -- --version
+grep -q '^lbsim ' "$T/out" || bad "--version prints 'lbsim VERSION'"
+expect_status 0 "help" -- --help
+grep -q 'compare' "$T/out" || bad "--help lists the commands"
+for c in run compare check; do
+	expect_status 0 "$c --help" -- "$c" --help
+	grep -q "usage: lbsim $c" "$T/out" || bad "$c --help shows its usage"
+done
+grep -q 'wlc' "$T/out" || true
+expect_status 2 "no command" --
+expect_status 2 "unknown command" -- frobnicate
+expect_status 2 "run without scenario" -- run
+expect_status 2 "unknown option" -- run scenarios/default.conf --frob
+grep -q "unknown option '--frob'" "$T/err" || bad "unknown option is named"
+expect_status 2 "bad seed" -- run scenarios/default.conf --seed abc
+expect_status 2 "unknown scheduler" -- run scenarios/default.conf --algo nosuch --out "$T/o1"
+grep -q "unknown scheduler 'nosuch'" "$T/err" || bad "unknown scheduler is named"
+[ -e "$T/o1" ] && bad "a usage error must not create the results directory"
+expect_status 2 "--set without =" -- run scenarios/default.conf --set simulation.duration
+expect_status 2 "--set unknown key" -- run scenarios/default.conf --set simulation.nosuch=1 \
+	--out "$T/o2"
+grep -q -- "--set" "$T/err" || bad "a bad --set names --set"
+expect_status 2 "missing file" -- run "$T/nosuch.conf" --out "$T/o3"
+expect_status 2 "compare without --algos" -- compare scenarios/default.conf
+
+# ---- bad scenarios: file:line:col on stderr, status 2, nothing written ----
+for f in tests/data/scenarios/bad/*.conf; do
+	[ -f "$f" ] || continue
+	expect_status 2 "bad scenario $f" -- run "$f" --out "$T/bad"
+	grep -q "^$f:[0-9][0-9]*:[0-9][0-9]*: error: " "$T/err" ||
+		grep -q "^tests/data/scenarios/bad/[^:]*:[0-9][0-9]*:[0-9][0-9]*: error: " "$T/err" ||
+		bad "$f: error message has no file:line:col"
+	[ -e "$T/bad" ] && bad "$f: results directory created for a bad scenario"
+done
+
+# ---- a run: table, database, figures ----
+SHORT="--set simulation.duration=3s --set simulation.warmup=0.5s"
+# shellcheck disable=SC2086
+expect_status 0 "default run" -- run scenarios/default.conf $SHORT --out "$T/o"
+grep -q 'p99' "$T/out" || bad "run prints the result table"
+[ -s "$T/o/lbsim.db" ] || bad "run writes DIR/lbsim.db"
+if command -v gnuplot >/dev/null 2>&1 && [ -z "${LBSIM_QUICK:-}" ]; then
+	for fig in run-cdf run-servers run-throughput; do
+		[ -s "$T/o/$fig.png" ] || bad "figure $fig.png"
+		[ -s "$T/o/$fig.svg" ] || bad "figure $fig.svg"
+	done
+fi
+
+# ---- --json: the contract's keys, and determinism ----
+# shellcheck disable=SC2086
+expect_status 0 "json run" -- run scenarios/default.conf $SHORT --json --out "$T/o" --no-plots
+cp "$T/out" "$T/j1"
+# shellcheck disable=SC2086
+expect_status 0 "json run again" -- run scenarios/default.conf $SHORT --json --out "$T/o" \
+	--no-plots
+cp "$T/out" "$T/j2"
+# shellcheck disable=SC2086
+expect_status 0 "json run other seed" -- run scenarios/default.conf $SHORT --json --seed 7 \
+	--out "$T/o" --no-plots
+cp "$T/out" "$T/j3"
+python3 - "$T/j1" "$T/j2" "$T/j3" "$T/o/lbsim.db" <<'PY' || bad "json contract / determinism / store"
+import json, sqlite3, sys
+a, b, c = (json.load(open(p)) for p in sys.argv[1:4])
+for k in ["scenario", "seed", "algo", "requests", "completed", "refused", "failed",
+          "throughput_rps", "response_s", "servers", "imbalance", "sim"]:
+    assert k in a, "missing key " + k
+for k in ["mean", "p50", "p90", "p99", "p999"]:
+    assert k in a["response_s"], "missing response_s." + k
+for s in a["servers"]:
+    for k in ["addr", "requests", "utilization"]:
+        assert k in s, "missing servers[]." + k
+for k in ["max_over_mean", "cov"]:
+    assert k in a["imbalance"]
+for k in ["events", "wall_s", "events_per_s"]:
+    assert k in a["sim"]
+assert a["requests"] > 0 and a["completed"] > 0
+strip = lambda o: {k: v for k, v in o.items() if k != "sim"}
+assert strip(a) == strip(b), "same seed, different results"
+assert a["sim"]["events"] == b["sim"]["events"]
+assert strip(a) != strip(c), "another seed gives the same results"
+db = sqlite3.connect(sys.argv[4])
+runs = db.execute("select count(*) from run").fetchone()[0]
+assert runs == 4, "expected 4 runs in the store, got %d" % runs
+m = db.execute("select count(*) from metric where name='completed'").fetchone()[0]
+assert m == 4
+PY
+# byte-identical apart from the wall-clock fields of "sim"
+sed 's/"sim": *{.*}//' "$T/j1" >"$T/j1s"
+sed 's/"sim": *{.*}//' "$T/j2" >"$T/j2s"
+cmp -s "$T/j1s" "$T/j2s" || bad "--json output not byte-identical for the same seed"
+
+# ---- expect failing: status 1, results still stored ----
+expect_status 1 "expect fails" -- run tests/data/scenarios/expect-fail.conf --out "$T/oe" \
+	--no-plots
+grep -q 'FAIL' "$T/out" || bad "a failed expect is reported"
+[ -s "$T/oe/lbsim.db" ] || bad "a failed expect still stores the run"
+
+# ---- compare ----
+# shellcheck disable=SC2086
+expect_status 0 "compare" -- compare scenarios/default.conf --algos rr,wlc,pod $SHORT \
+	--out "$T/oc" --json --no-plots
+python3 -c "
+import json,sys
+a=json.load(open('$T/out'))
+assert [r['algo'] for r in a]==['rr','wlc','pod'], a
+" || bad "compare --json gives one object per scheduler"
+if [ -z "${LBSIM_QUICK:-}" ]; then
+	# shellcheck disable=SC2086
+	expect_status 0 "compare table" -- compare scenarios/default.conf --algos all $SHORT \
+		--reps 2 --out "$T/oc"
+	grep -q 'twos' "$T/out" || bad "compare --algos all covers every scheduler"
+	grep -q 'confidence' "$T/out" || bad "compare --reps 2 prints the confidence intervals"
+	if command -v gnuplot >/dev/null 2>&1; then
+		[ -s "$T/oc/compare-cdf.png" ] || bad "compare draws compare-cdf.png"
+		[ -s "$T/oc/compare-servers.png" ] || bad "compare draws compare-servers.png"
+	fi
+fi
+
+# ---- check ----
+expect_status 0 "check default" -- check scenarios/default.conf
+grep -q 'offered load' "$T/out" || bad "check prints the offered load"
+for f in tests/data/keepalived/*.conf; do
+	[ -f "$f" ] || continue
+	expect_status 0 "check fixture $f" -- check "$f"
+done
+
+# ---- every scenario of the library, short horizon ----
+for f in $(find scenarios -name '*.conf' | sort); do
+	"$LBSIM" run "$f" --set simulation.duration=20s --set simulation.warmup=1s \
+		--out "$T/lib" --no-plots >"$T/out" 2>"$T/err"
+	st=$?
+	case $st in
+	0 | 1) ok ;;
+	*) bad "scenario $f exits $st" ;;
+	esac
+done
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,350 @@
+/*
+ * tests/unit/test_models.c - the request-level world, behaviour by behaviour.
+ *
+ * Small scenarios written to a temporary file, run through world_new/run,
+ * and checked against what the model promises: weights split traffic,
+ * link latency adds round trips, a NAT director saturates where DR does
+ * not, a full backlog refuses, a down server fails, processor sharing is
+ * insensitive to the service distribution, and every algorithm sees the
+ * same workload.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "models/world.h"
+#include "results/result.h"
+#include "scenarios/lang/scenario.h"
+#include "tests/test.h"
+
+/* Load <text> as a scenario (through a temporary file). NULL on error. */
+static struct scenario *models_load(const char *text)
+{
+	char path[] = "/tmp/lbsim-test-XXXXXX";
+	int fd = mkstemp(path);
+	struct scenario *scn = NULL;
+	char err[512];
+	FILE *f;
+
+	if (fd == -1)
+		return NULL;
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	if (scenario_load(path, NULL, 0, &scn, err, sizeof(err)))
+		fprintf(stderr, "\n%s\n", err);
+	unlink(path);
+	return scn;
+}
+
+/* Run <scn> with scheduler <algo> (NULL: the scenario's) and <seed>. */
+static struct run_result *models_run(const struct scenario *scn, const char *algo, uint64_t seed)
+{
+	struct world_opts wo = { .algo = algo, .seed = seed, .seed_set = true };
+	struct run_result *r;
+	struct world *w;
+	char err[512];
+
+	if (world_new(scn, &wo, &w, err, sizeof(err))) {
+		fprintf(stderr, "\n%s\n", err);
+		return NULL;
+	}
+	r = run_result_new();
+	world_run(w);
+	world_fill_result(w, r);
+	world_free(w);
+	return r;
+}
+
+#define MODELS_TWO_SERVERS(ALGO, KIND, EXTRA)                                            \
+	"simulation { duration 200s warmup 10s seed 1 }\n"                                \
+	"clients c { sources 192.0.2.0/24 arrival poisson 50/s target 10.0.0.1:80\n"      \
+	"            service exponential 10ms }\n"                                        \
+	"server 10.0.1.1 { workers 1 }\n"                                                 \
+	"server 10.0.1.2 { workers 1 }\n" EXTRA                                            \
+	"director d {\n virtual_server 10.0.0.1 80 {\n lb_algo " ALGO "\n lb_kind " KIND    \
+	"\n protocol TCP\n"                                                               \
+	" real_server 10.0.1.1 80 { weight 2 }\n real_server 10.0.1.2 80 { weight 1 }\n}\n}\n"
+
+static void test_weights_split(void)
+{
+	struct scenario *scn = models_load(MODELS_TWO_SERVERS("wrr", "DR", ""));
+	struct run_result *r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	r = models_run(scn, NULL, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->nservers, 2);
+	/* wrr 2:1 is exact per cycle: the first server takes two thirds. */
+	double share = (double)r->servers[0].connections /
+		       (double)(r->servers[0].connections + r->servers[1].connections);
+	CU_ASSERT_DOUBLE_EQUAL(share, 2.0 / 3.0, 0.01);
+	CU_ASSERT(r->completed > 9000);
+	CU_ASSERT_EQUAL(r->refused, 0);
+	CU_ASSERT_EQUAL(r->failed, 0);
+	run_result_free(r);
+	scenario_free(scn);
+}
+
+static void test_common_random_numbers(void)
+{
+	struct scenario *scn = models_load(MODELS_TWO_SERVERS("wlc", "DR", ""));
+	const char *algos[] = { "rr", "wrr", "lc", "wlc", "twos", "pod" };
+	uint64_t requests = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	for (size_t i = 0; i < sizeof(algos) / sizeof(algos[0]); i++) {
+		struct run_result *r = models_run(scn, algos[i], 5);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+		if (i == 0)
+			requests = r->requests;
+		/* Same seed, same births, whatever the algorithm. */
+		CU_ASSERT_EQUAL(r->requests, requests);
+		run_result_free(r);
+	}
+	scenario_free(scn);
+}
+
+static void test_determinism(void)
+{
+	struct scenario *scn = models_load(MODELS_TWO_SERVERS("twos", "NAT", ""));
+	struct run_result *a, *b;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	a = models_run(scn, NULL, 9);
+	b = models_run(scn, NULL, 9);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(a->completed, b->completed);
+	CU_ASSERT_EQUAL(a->events, b->events);
+	CU_ASSERT_EQUAL(a->resp_mean_s, b->resp_mean_s);
+	CU_ASSERT_EQUAL(a->servers[0].requests, b->servers[0].requests);
+	run_result_free(a);
+	run_result_free(b);
+	scenario_free(scn);
+}
+
+/* 10 ms each way, no work: handshake + request + response = 4 one-way trips. */
+static void test_link_latency(void)
+{
+	struct scenario *scn = models_load(
+		"simulation { duration 20s seed 1 }\n"
+		"link wan { latency 10ms }\n"
+		"clients c { sources 192.0.2.0/24 arrival poisson 20/s target 10.0.0.1:80\n"
+		"            service deterministic 0 link wan }\n"
+		"server 10.0.1.1 { workers 4 }\n"
+		"director d { cpu_per_packet 0\n virtual_server 10.0.0.1 80 { lb_algo rr\n"
+		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n");
+	struct run_result *r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	r = models_run(scn, NULL, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_DOUBLE_EQUAL(r->resp_p50_s, 0.040, 0.0004);
+	CU_ASSERT_DOUBLE_EQUAL(r->resp_p99_s, 0.040, 0.0004);
+	run_result_free(r);
+	scenario_free(scn);
+}
+
+/*
+ * A director that spends 100 us per packet. A request with a 10-segment
+ * response crosses a DR director as 9 packets (SYN, request, 5 ACKs, FIN,
+ * ACK): 54 % busy at 600/s. Through NAT the SYN-ACK, the 10 response
+ * segments and the server's FIN and ACK come back too: 22 packets, 132 %.
+ */
+#define MODELS_DIRECTOR(KIND)                                                             \
+	"simulation { duration 30s warmup 5s seed 1 }\n"                                  \
+	"clients c { sources 192.0.2.0/24 arrival poisson 600/s target 10.0.0.1:80\n"     \
+	"            service exponential 1ms response_size deterministic 14000 }\n"       \
+	"server 10.0.1.1 { workers 8 }\n"                                                 \
+	"director d { cpu_per_packet 100us\n virtual_server 10.0.0.1 80 { lb_algo rr\n"    \
+	" lb_kind " KIND "\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n"
+
+static void test_nat_saturates(void)
+{
+	struct scenario *nat = models_load(MODELS_DIRECTOR("NAT"));
+	struct scenario *dr = models_load(MODELS_DIRECTOR("DR"));
+	struct run_result *rn, *rd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nat);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dr);
+	rn = models_run(nat, NULL, 1);
+	rd = models_run(dr, NULL, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rn);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rd);
+	/* DR: 54 % busy, responses in a few ms. */
+	CU_ASSERT(rd->resp_mean_s < 0.01);
+	/* NAT: 132 % busy: the queue grows without bound. */
+	CU_ASSERT(rn->resp_mean_s > 1.0);
+	CU_ASSERT(rn->throughput_rps < 0.95 * rd->throughput_rps);
+	run_result_free(rn);
+	run_result_free(rd);
+	scenario_free(nat);
+	scenario_free(dr);
+}
+
+static void test_backlog_refuses(void)
+{
+	struct scenario *scn = models_load(
+		"simulation { duration 50s seed 1 }\n"
+		"clients c { sources 192.0.2.0/24 arrival poisson 20/s target 10.0.0.1:80\n"
+		"            service exponential 100ms }\n"
+		"server 10.0.1.1 { workers 1 backlog 2 }\n"
+		"director d { virtual_server 10.0.0.1 80 { lb_algo rr\n"
+		" lb_kind NAT\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n");
+	struct run_result *r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	r = models_run(scn, NULL, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	/* rho = 2: at least half the connections find the backlog full. */
+	CU_ASSERT(r->refused > r->requests / 3);
+	CU_ASSERT(r->completed > 0);
+	CU_ASSERT_EQUAL(r->servers[0].refused, r->refused);
+	/* A waiting request never waits behind more than 2 others plus 1 in service. */
+	CU_ASSERT(r->resp_p999_s < 3.0);
+	run_result_free(r);
+	scenario_free(scn);
+}
+
+static void test_down_server_fails(void)
+{
+	struct run_result *r;
+	struct scenario *scn = models_load("simulation { duration 20s seed 1 }\n"
+			  "clients c { sources 192.0.2.0/24 arrival poisson 50/s\n"
+			  "  target 10.0.0.1:80 service exponential 1ms }\n"
+			  "server 10.0.1.1 { workers 1 }\n"
+			  "server 10.0.1.2 { workers 1 state down }\n"
+			  "director d { virtual_server 10.0.0.1 80 { lb_algo rr\n"
+			  " lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 }\n"
+			  " real_server 10.0.1.2 80 { weight 1 } } }\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	r = models_run(scn, NULL, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	/* rr alternates: half the connections go to the dead server and fail. */
+	CU_ASSERT_DOUBLE_EQUAL((double)r->failed / (double)r->requests, 0.5, 0.02);
+	CU_ASSERT_EQUAL(r->servers[1].requests, 0);
+	run_result_free(r);
+	scenario_free(scn);
+}
+
+/* M/D/1-PS at rho 0.8: W = S/(1-rho) = 5 s, insensitive to the distribution. */
+static void test_processor_sharing(void)
+{
+	struct scenario *scn = models_load(
+		"simulation { duration 60000s warmup 1000s seed 1 }\n"
+		"clients c { sources 192.0.2.0/24 arrival poisson 0.8/s target 10.0.0.1:80\n"
+		"            service deterministic 1s }\n"
+		"server 10.0.1.1 { workers 1 discipline ps backlog 100000 }\n"
+		"director d { cpu_per_packet 0\n virtual_server 10.0.0.1 80 { lb_algo rr\n"
+		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n");
+	struct run_result *r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	r = models_run(scn, NULL, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_DOUBLE_EQUAL(r->resp_mean_s, 5.0, 0.5);
+	/* FIFO would give 3.0 (Pollaczek-Khinchine): PS must be well above. */
+	CU_ASSERT(r->resp_mean_s > 4.0);
+	CU_ASSERT_DOUBLE_EQUAL(r->servers[0].utilization, 0.8, 0.03);
+	run_result_free(r);
+	scenario_free(scn);
+}
+
+/* Keep-alive: 4 requests per connection with think time, all answered. */
+static void test_keepalive_requests(void)
+{
+	struct scenario *scn = models_load(
+		"simulation { duration 30s seed 1 }\n"
+		"clients c { sources 192.0.2.0/24 arrival poisson 10/s target 10.0.0.1:80\n"
+		"  service exponential 1ms requests deterministic 4 think exponential 50ms }\n"
+		"server 10.0.1.1 { workers 2 }\n"
+		"director d { virtual_server 10.0.0.1 80 { lb_algo wlc\n"
+		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n");
+	struct run_result *r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	r = models_run(scn, NULL, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->requests % 4, 0);
+	CU_ASSERT_EQUAL(r->servers[0].connections * 4, r->requests);
+	/* All but the connections still open at the end are answered. */
+	CU_ASSERT(r->completed + 40 >= r->requests);
+	run_result_free(r);
+	scenario_free(scn);
+}
+
+/* On/off arrivals: the mean rate is rate * on / (on + off). */
+static void test_onoff_rate(void)
+{
+	struct scenario *scn = models_load(
+		"simulation { duration 1000s seed 1 }\n"
+		"clients c { sources 192.0.2.0/24 arrival onoff 100/s 2s 8s\n"
+		"  target 10.0.0.1:80 service exponential 1ms }\n"
+		"server 10.0.1.1 { workers 4 }\n"
+		"director d { virtual_server 10.0.0.1 80 { lb_algo rr\n"
+		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n");
+	struct run_result *r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	r = models_run(scn, NULL, 4);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_DOUBLE_EQUAL((double)r->requests / 1000.0, 20.0, 1.0);
+	run_result_free(r);
+	scenario_free(scn);
+}
+
+/* Refused then retried: with retries, fewer refusals reach the client. */
+static void test_retries(void)
+{
+	static const char *fmt =
+		"simulation { duration 100s seed 1 }\n"
+		"clients c { sources 192.0.2.0/24 arrival poisson 8/s target 10.0.0.1:80\n"
+		"  service exponential 100ms retries %d retry_delay 300ms }\n"
+		"server 10.0.1.1 { workers 1 backlog 0 }\n"
+		"director d { virtual_server 10.0.0.1 80 { lb_algo rr\n"
+		" lb_kind NAT\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n";
+	char text[1024];
+	struct scenario *s0, *s3;
+	struct run_result *r0, *r3;
+
+	snprintf(text, sizeof(text), fmt, 0);
+	s0 = models_load(text);
+	snprintf(text, sizeof(text), fmt, 3);
+	s3 = models_load(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s3);
+	r0 = models_run(s0, NULL, 1);
+	r3 = models_run(s3, NULL, 1);
+	CU_ASSERT(r0->refused > 0);
+	CU_ASSERT(r3->refused < r0->refused / 2);
+	CU_ASSERT_EQUAL(r0->requests, r3->requests);
+	run_result_free(r0);
+	run_result_free(r3);
+	scenario_free(s0);
+	scenario_free(s3);
+}
+
+int test_models_register(void)
+{
+	CU_pSuite s = CU_add_suite("models", NULL, NULL);
+
+	if (!s || !CU_add_test(s, "weights split traffic", test_weights_split) ||
+	    !CU_add_test(s, "common random numbers", test_common_random_numbers) ||
+	    !CU_add_test(s, "determinism", test_determinism) ||
+	    !CU_add_test(s, "link latency round trips", test_link_latency) ||
+	    !CU_add_test(s, "NAT director saturates, DR does not", test_nat_saturates) ||
+	    !CU_add_test(s, "backlog full refuses", test_backlog_refuses) ||
+	    !CU_add_test(s, "down server fails", test_down_server_fails) ||
+	    !CU_add_test(s, "processor sharing", test_processor_sharing) ||
+	    !CU_add_test(s, "keep-alive requests", test_keepalive_requests) ||
+	    !CU_add_test(s, "on/off arrivals", test_onoff_rate) ||
+	    !CU_add_test(s, "retries after refusal", test_retries))
+		return CU_get_error();
+	return CUE_SUCCESS;
+}
