@@ -60,7 +60,7 @@ TEST_OBJS = tests/test_main.o tests/unit/test_queue.o tests/unit/test_sim.o \
 B_LIB_OBJS = $(addprefix $(BUILD)/,$(LIB_OBJS))
 B_TOOL_OBJS = $(addprefix $(BUILD)/,$(TOOL_OBJS))
 B_TEST_OBJS = $(addprefix $(BUILD)/,$(TEST_OBJS))
-B_BENCH_OBJS = $(BUILD)/tools/lbbench.o
+B_BENCH_OBJS = $(BUILD)/tools/lbbench.o $(BUILD)/tools/bench_e2e.o
 
 ifeq ($(V),1)
 Q =
@@ -72,7 +72,7 @@ QUIET_CC = @printf '    CC %s\n' $@;
 QUIET_LINK = @printf '  LINK %s\n' $@;
 endif
 
-.PHONY: all demo check test test-quick bench plots clean hdrcheck deps fuzz
+.PHONY: all demo check test bench plots clean hdrcheck deps
 all: $(BUILD)/lbsim lbsim
 
 lbsim: $(BUILD)/lbsim
@@ -125,6 +125,9 @@ test: all $(BUILD)/lbsim-test
 
 bench: all $(BUILD)/lbbench
 	$(BUILD)/lbbench
+
+plots: all
+	./lbsim run scenarios/default.conf --out out >/dev/null
 
 hdrcheck:
 	@for h in $$(find sim algorithms models scenarios results tools -name '*.h'); do \

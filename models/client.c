@@ -10,9 +10,14 @@
  * A connection's path: SYN to the director (scheduling), the handshake and
  * request to the server, the response back (through the director for NAT,
  * straight to the client for DR/TUN), think time, the next request, and the
- * FIN, after which the director's entry lingers inactive. Each hop whose
- * delay is 0 runs inline; others are one event. This code runs once or twice
- * per request, millions of times a second.
+ * FIN, after which the director's entry lingers inactive. The response time
+ * of request 0 counts from the SYN (it includes connection set-up), later
+ * ones from when the client sends them.
+ *
+ * Every arrival at the director is its own step at its true time, so the
+ * director's FIFO queues see packets in time order; a step whose delay is 0
+ * runs inline, any other is one event. This code runs a few times per
+ * request, millions of times a second.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -28,7 +33,10 @@
 
 enum conn_ev {
 	CONN_EV_SYN = 0,     /* SYN reaches the director */
+	CONN_EV_SEND,	     /* the client sends request k */
+	CONN_EV_DIR_IN,	     /* request k reaches the director */
 	CONN_EV_REQUEST,     /* request k reaches the server */
+	CONN_EV_DIR_OUT,     /* NAT: response k reaches the director */
 	CONN_EV_RESPONSE,    /* response k reaches the client */
 	CONN_EV_FIN,	     /* the client's FIN reaches the director */
 	CONN_EV_RETRY,	     /* the client tries again after a refusal */
@@ -37,6 +45,9 @@ enum conn_ev {
 };
 
 static void conn_syn(struct mconn *c);
+static void conn_send(struct mconn *c);
+static void conn_dir_in(struct mconn *c);
+static void conn_dir_out(struct mconn *c);
 static void conn_request_at_server(struct mconn *c);
 static void conn_response(struct mconn *c);
 static void conn_fin(struct mconn *c);
@@ -50,8 +61,17 @@ static sim_time_t conn_event(struct sim *sim, void *ctx, uint64_t arg)
 	case CONN_EV_SYN:
 		conn_syn(c);
 		break;
+	case CONN_EV_SEND:
+		conn_send(c);
+		break;
+	case CONN_EV_DIR_IN:
+		conn_dir_in(c);
+		break;
 	case CONN_EV_REQUEST:
 		conn_request_at_server(c);
+		break;
+	case CONN_EV_DIR_OUT:
+		conn_dir_out(c);
 		break;
 	case CONN_EV_RESPONSE:
 		conn_response(c);
@@ -119,7 +139,7 @@ static void conn_refused(struct mconn *c)
 {
 	const struct scn_clients *cfg = c->pop->cfg;
 
-	if (c->attempts <= cfg->retries) {
+	if (c->attempts < cfg->retries) {
 		c->attempts++;
 		sim_schedule_in(c->pop->w->sim, cfg->retry_delay_ns, conn_event, c, CONN_EV_RETRY);
 		return;
@@ -149,8 +169,9 @@ static void conn_syn(struct mconn *c)
 		.saddr = c->saddr, .daddr = v->cfg->addr,
 		.sport = c->sport, .dport = v->cfg->port, .proto = v->cfg->proto,
 	};
-	sim_time_t cpu = director_process(d, now, 1, 0);
+	sim_time_t t = director_process(d, now, 1, 0);
 	struct lb_dest *dest;
+	struct mlink *sl;
 
 	director_expire(d, now);
 	dest = lb_service_pick(&v->svc, &key);
@@ -167,22 +188,43 @@ static void conn_syn(struct mconn *c)
 		c->rs->connections++;
 
 	/*
-	 * The SYN goes on to the server, the SYN-ACK comes back (through the
-	 * director for NAT only) and the ACK carries request 0 in: its arrival
-	 * at the server is the SYN's plus one round trip server-client-server.
+	 * The SYN goes on to the server and the SYN-ACK comes back (through the
+	 * director for NAT only, whose CPU is charged now: one packet, never
+	 * on the critical path of anyone else); then the client sends request 0
+	 * with its ACK.
 	 */
-	struct mlink *sl = c->rs->srv->link;
-	uint32_t rq = conn_req_bytes(c);
-	unsigned segs = link_segments(rq);
-	sim_time_t t = cpu + link_transit(sl, LINK_INBOUND, now, 0, 1);
-
+	sl = c->rs->srv->link;
+	t += link_transit(sl, LINK_INBOUND, now + t, 0, 1);
 	t += link_transit(sl, LINK_OUTBOUND, now + t, 0, 1);
 	if (v->cfg->kind == LB_KIND_NAT)
-		t += director_process(d, now + t, 1, 0);
+		director_process(d, now, 1, 0);
 	t += link_transit(p->link, LINK_OUTBOUND, now + t, 0, 1);
-	t += link_transit(p->link, LINK_INBOUND, now + t, rq, segs);
-	t += director_process(d, now + t, segs, rq);
-	t += link_transit(sl, LINK_INBOUND, now + t, rq, segs);
+	conn_after(c, t, CONN_EV_SEND);
+}
+
+/* The client sends request k now: it crosses the client link to the director. */
+static void conn_send(struct mconn *c)
+{
+	struct population *p = c->pop;
+	sim_time_t now = sim_now(p->w->sim);
+	uint32_t rq = conn_req_bytes(c);
+
+	if (c->k > 0)
+		c->sent_at = now;
+	conn_after(c, link_transit(p->link, LINK_INBOUND, now, rq, link_segments(rq)),
+		   CONN_EV_DIR_IN);
+}
+
+/* Request k reaches the director, which forwards it over the server's link. */
+static void conn_dir_in(struct mconn *c)
+{
+	struct rs *r = c->rs;
+	sim_time_t now = sim_now(c->pop->w->sim);
+	uint32_t rq = conn_req_bytes(c);
+	unsigned segs = link_segments(rq);
+	sim_time_t t = director_process(r->vs->dir, now, segs, rq);
+
+	t += link_transit(r->srv->link, LINK_INBOUND, now + t, rq, segs);
 	conn_after(c, t, CONN_EV_REQUEST);
 }
 
@@ -217,28 +259,41 @@ static void conn_request_at_server(struct mconn *c)
 }
 
 /*
- * Called by the server model when request k is done: send the response.
- * Through NAT the director carries every segment; in all modes it sees the
- * client's ACKs (one per two segments), which cost CPU but delay nothing.
+ * Called by the server model when request k is done: the response leaves over
+ * the server's link, to the director for NAT, straight to the client for
+ * DR/TUN.
  */
 void conn_served(struct mconn *c)
 {
 	struct rs *r = c->rs;
-	struct population *p = c->pop;
-	struct director *d = r->vs->dir;
-	sim_time_t now = sim_now(p->w->sim);
+	sim_time_t now = sim_now(c->pop->w->sim);
 	uint32_t bytes = conn_resp_bytes(c);
-	unsigned segs = link_segments(bytes);
-	sim_time_t t = link_transit(r->srv->link, LINK_OUTBOUND, now, bytes, segs);
+	sim_time_t t = link_transit(r->srv->link, LINK_OUTBOUND, now, bytes, link_segments(bytes));
 
-	if (r->vs->cfg->kind == LB_KIND_NAT)
-		t += director_process(d, now + t, segs, bytes);
-	t += link_transit(p->link, LINK_OUTBOUND, now + t, bytes, segs);
-	director_process(d, now + t, (segs + 1) / 2, 0);
+	if (r->vs->cfg->kind == LB_KIND_NAT) {
+		conn_after(c, t, CONN_EV_DIR_OUT);
+		return;
+	}
+	t += link_transit(c->pop->link, LINK_OUTBOUND, now + t, bytes, link_segments(bytes));
 	conn_after(c, t, CONN_EV_RESPONSE);
 }
 
-/* Response k reaches the client. */
+/* NAT: response k reaches the director, which rewrites it towards the client. */
+static void conn_dir_out(struct mconn *c)
+{
+	sim_time_t now = sim_now(c->pop->w->sim);
+	uint32_t bytes = conn_resp_bytes(c);
+	unsigned segs = link_segments(bytes);
+	sim_time_t t = director_process(c->rs->vs->dir, now, segs, bytes);
+
+	t += link_transit(c->pop->link, LINK_OUTBOUND, now + t, bytes, segs);
+	conn_after(c, t, CONN_EV_RESPONSE);
+}
+
+/*
+ * Response k reaches the client. Its ACKs (one per two segments) cost the
+ * director CPU; they are charged now, as they delay no answer.
+ */
 static void conn_response(struct mconn *c)
 {
 	struct population *p = c->pop;
@@ -246,6 +301,7 @@ static void conn_response(struct mconn *c)
 	sim_time_t now = sim_now(w->sim);
 	sim_time_t rt = now - c->sent_at;
 
+	director_process(c->rs->vs->dir, now, (link_segments(conn_resp_bytes(c)) + 1) / 2, 0);
 	if (c->counted && now <= w->measure_end) {
 		if (p->cfg->timeout_ns && rt > p->cfg->timeout_ns) {
 			w->failed++;
@@ -263,16 +319,8 @@ static void conn_response(struct mconn *c)
 		double think = p->cfg->think.kind == DIST_DETERMINISTIC
 				       ? p->cfg->think.p[0]
 				       : dist_sample(&p->cfg->think, p->rng_think);
-		sim_time_t gap = sim_time_from_sec(think);
-		uint32_t rq = conn_req_bytes(c);
-		struct mlink *sl = c->rs->srv->link;
-		sim_time_t t = gap;
 
-		c->sent_at = now + gap;
-		t += link_transit(p->link, LINK_INBOUND, now + gap, rq, link_segments(rq));
-		t += director_process(c->rs->vs->dir, now + t, link_segments(rq), rq);
-		t += link_transit(sl, LINK_INBOUND, now + t, rq, link_segments(rq));
-		conn_after(c, t, CONN_EV_REQUEST);
+		conn_after(c, sim_time_from_sec(think), CONN_EV_SEND);
 		return;
 	}
 	conn_after(c, link_transit(p->link, LINK_INBOUND, now, 0, 1), CONN_EV_FIN);

@@ -27,6 +27,7 @@
 #include "sim/rng.h"
 #include "sim/sim.h"
 #include "sim/xalloc.h"
+#include "tools/bench.h"
 
 static double bench_now(void)
 {
@@ -132,6 +133,13 @@ static int bench_kernel(void)
 	return missed;
 }
 
+/* ---- sections living in other files (tools/bench.h) ---- */
+
+static int bench_e2e(void)
+{
+	return bench_e2e_supermarket() ? 0 : 1;
+}
+
 /* ---- the table of sections ---- */
 
 static const struct {
@@ -140,6 +148,7 @@ static const struct {
 	int (*run)(void);	/* returns goals missed */
 } bench_table[] = {
 	{ "kernel", "event kernel hold model at 10^3, 10^5, 10^6 pending", bench_kernel },
+	{ "e2e", "supermarket model n=100 d=2 through the director", bench_e2e },
 };
 
 #define BENCH_COUNT (sizeof(bench_table) / sizeof(bench_table[0]))

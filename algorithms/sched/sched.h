@@ -21,7 +21,12 @@ struct lb_sched_ops {
 	int (*init)(struct lb_service *svc);
 	/* Release svc->sched_priv. May be NULL. */
 	void (*done)(struct lb_service *svc);
-	/* Dest list or weight changed. Any may be NULL (ignored). */
+	/*
+	 * Dest list or weight changed. Any may be NULL (ignored). add_dest runs
+	 * with d already at the head (idx 0); del_dest runs after d is unlinked,
+	 * with d->idx still its former position (svc->dests[d->idx - 1] is its
+	 * former predecessor when d->idx > 0).
+	 */
 	void (*add_dest)(struct lb_service *svc, struct lb_dest *d);
 	void (*del_dest)(struct lb_service *svc, struct lb_dest *d);
 	void (*upd_dest)(struct lb_service *svc, struct lb_dest *d);

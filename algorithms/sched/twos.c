@@ -86,7 +86,7 @@ static struct lb_dest *twos_pick(struct lb_service *svc, const struct lb_flow_ke
 
 const struct lb_sched_ops sched_twos_ops = {
 	.name = "twos",
-	.summary = "power of two weighted random choices, lower overhead/weight (kernel ip_vs_twos)",
+	.summary = "two weighted random choices, lower overhead/weight (kernel ip_vs_twos)",
 	.flags = LB_SCHED_F_KERNEL | LB_SCHED_F_RANDOM,
 	.init = twos_init,
 	.pick = twos_pick,

@@ -38,7 +38,7 @@
 #include "sim/xalloc.h"
 
 struct lexer {
-	char **files;		/* interned names, first-seen order */
+	char **files; /* interned names, first-seen order */
 	size_t nfiles, capfiles;
 	char **warnings;
 	size_t nwarnings, capwarnings;
@@ -47,21 +47,21 @@ struct lexer {
 	char *open_real[LEXER_MAX_INCLUDE_DEPTH + 1];
 	const char *open_name[LEXER_MAX_INCLUDE_DEPTH + 1];
 	size_t nopen;
-	int in_string;		/* reading a --set value: no includes */
+	int in_string; /* reading a --set value: no includes */
 	/* the tree being built: stack[0] is the root, the top gets new nodes */
 	struct lex_node **stack;
 	size_t nstack, capstack;
-	bool pending;		/* the top's last node still takes words */
-	struct scn_loc eof;	/* end of the text last finished */
+	bool pending;	    /* the top's last node still takes words */
+	struct scn_loc eof; /* end of the text last finished */
 	char *err;
 	size_t errlen;
 };
 
 static int lex_file(struct lexer *lx, const char *path, const struct scn_loc *from);
 
-__attribute__((format(printf, 3, 4))) static int lex_error(struct lexer *lx,
-							    const struct scn_loc *loc,
-							    const char *fmt, ...)
+/* Write "file:line:col: error: MSG" (just MSG when <loc> is NULL); returns -EINVAL. */
+__attribute__((format(printf, 3, 4))) static int
+lex_error(struct lexer *lx, const struct scn_loc *loc, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -79,9 +79,9 @@ __attribute__((format(printf, 3, 4))) static int lex_error(struct lexer *lx,
 	return -EINVAL;
 }
 
-__attribute__((format(printf, 3, 4))) static void lex_warn(struct lexer *lx,
-							    const struct scn_loc *loc,
-							    const char *fmt, ...)
+/* Keep "file:line:col: warning: MSG" until lexer_take_warnings(). */
+__attribute__((format(printf, 3, 4))) static void
+lex_warn(struct lexer *lx, const struct scn_loc *loc, const char *fmt, ...)
 {
 	char msg[512], *line;
 	va_list ap;
@@ -262,6 +262,7 @@ static struct lex_node *lex_top(struct lexer *lx)
 	return lx->stack[lx->nstack - 1];
 }
 
+/* Open block <n> (a node already in its parent's kids). */
 static void lex_push(struct lexer *lx, struct lex_node *n)
 {
 	if (lx->nstack == lx->capstack) {
@@ -271,6 +272,10 @@ static void lex_push(struct lexer *lx, struct lex_node *n)
 	lx->stack[lx->nstack++] = n;
 }
 
+/*
+ * Append word <text> (ownership moves to the tree) to the statement being
+ * read, starting a new statement in the top block when none is open.
+ */
 static void lex_add_word(struct lexer *lx, char *text, bool quoted, const struct scn_loc *loc)
 {
 	struct lex_node *top = lex_top(lx), *n;
@@ -293,6 +298,7 @@ static void lex_add_word(struct lexer *lx, char *text, bool quoted, const struct
 	n->ntok++;
 }
 
+/* Is <n> an include statement (an unquoted "include" keyword)? */
 static bool lex_is_include(const struct lex_node *n)
 {
 	return n->ntok && !n->tok[0].quoted && !strcmp(n->tok[0].text, "include");
@@ -309,7 +315,8 @@ static int lex_include(struct lexer *lx, const struct lex_node *n)
 	if (lx->in_string)
 		return lex_error(lx, &n->tok[0].loc, "include is not allowed here");
 	if (n->ntok < 2)
-		return lex_error(lx, &n->tok[0].loc, "include: expected a file name or glob pattern");
+		return lex_error(lx, &n->tok[0].loc,
+				 "include: expected a file name or glob pattern");
 	for (size_t i = 1; i < n->ntok; i++) {
 		const struct lex_token *t = &n->tok[i];
 		const char *slash = strrchr(t->loc.file, '/');
@@ -332,9 +339,11 @@ static int lex_include(struct lexer *lx, const struct lex_node *n)
 			int gr = glob(path, GLOB_BRACE, NULL, &g);
 
 			if (gr == GLOB_NOMATCH) {
-				lex_warn(lx, &t->loc, "include pattern '%s' matches no file", t->text);
+				lex_warn(lx, &t->loc, "include pattern '%s' matches no file",
+					 t->text);
 			} else if (gr) {
-				ret = lex_error(lx, &t->loc, "include: cannot expand '%s'", t->text);
+				ret = lex_error(lx, &t->loc, "include: cannot expand '%s'",
+						t->text);
 			} else {
 				for (size_t k = 0; k < g.gl_pathc && !ret; k++)
 					ret = lex_file(lx, g.gl_pathv[k], &t->loc);
@@ -366,6 +375,7 @@ static int lex_finish(struct lexer *lx)
 	return ret;
 }
 
+/* A "{" at <loc>: opens the block of the statement on this line or the one before. */
 static int lex_open_brace(struct lexer *lx, const struct scn_loc *loc)
 {
 	struct lex_node *top = lex_top(lx), *n;
@@ -387,6 +397,7 @@ static int lex_open_brace(struct lexer *lx, const struct scn_loc *loc)
 	return 0;
 }
 
+/* A "}" at <loc>: closes the innermost block; none open is "Extra '}' found". */
 static int lex_close_brace(struct lexer *lx, const struct scn_loc *loc)
 {
 	int ret = lex_finish(lx);
@@ -399,6 +410,7 @@ static int lex_close_brace(struct lexer *lx, const struct scn_loc *loc)
 	return 0;
 }
 
+/* Blanks between tokens. */
 static bool lex_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
@@ -410,8 +422,8 @@ static bool lex_space(char c)
  * a backslash on entry, and whether this one does on return.
  * Returns 0 or -EINVAL.
  */
-static int lex_line(struct lexer *lx, const char *file, int ln, int col0, const char *s,
-		    size_t len, bool *cont)
+static int lex_line(struct lexer *lx, const char *file, int ln, int col0, const char *s, size_t len,
+		    bool *cont)
 {
 	struct scn_loc loc = { file, ln, 0 };
 	size_t i = 0;
@@ -455,7 +467,8 @@ static int lex_line(struct lexer *lx, const char *file, int ln, int col0, const 
 				if (lex_space(c) || c == '{' || c == '}' || c == '"' || c == '#' ||
 				    c == '!')
 					break;
-				if (c == '\\' && i + 1 < len && (s[i + 1] == '#' || s[i + 1] == '!')) {
+				if (c == '\\' && i + 1 < len &&
+				    (s[i + 1] == '#' || s[i + 1] == '!')) {
 					w[n++] = s[i + 1];
 					i += 2;
 					continue;

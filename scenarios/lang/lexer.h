@@ -21,19 +21,19 @@
 #define LEXER_MAX_INCLUDE_DEPTH 32
 
 struct lex_token {
-	char *text;		/* without quotes */
-	bool quoted;		/* written as "..." */
+	char *text;  /* without quotes */
+	bool quoted; /* written as "..." */
 	struct scn_loc loc;
 };
 
 struct lex_node {
-	struct lex_token *tok;	/* tok[0] is the keyword; the root has none */
+	struct lex_token *tok; /* tok[0] is the keyword; the root has none */
 	size_t ntok;
-	struct lex_node *kids;	/* the block's statements, in order */
+	struct lex_node *kids; /* the block's statements, in order */
 	size_t nkids;
 	size_t capkids;
-	bool block;		/* a { } block followed (maybe empty) */
-	struct scn_loc open;	/* where its '{' was, when block */
+	bool block;	     /* a { } block followed (maybe empty) */
+	struct scn_loc open; /* where its '{' was, when block */
 };
 
 struct lexer;

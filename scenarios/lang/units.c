@@ -25,6 +25,7 @@ struct unit {
 	double scale;
 };
 
+/* clang-format off */
 static const struct unit duration_units[] = {
 	{ "ns", 1e-9 }, { "us", 1e-6 }, { "ms", 1e-3 }, { "s", 1.0 },
 	{ "m", 60.0 },	{ "min", 60.0 }, { "h", 3600.0 }, { NULL, 0 },
@@ -32,14 +33,14 @@ static const struct unit duration_units[] = {
 
 /* Per-interval denominators of a rate: "N/ms" is N*1000 per second. */
 static const struct unit rate_units[] = {
-	{ "/ns", 1e9 },	 { "/us", 1e6 },	{ "/ms", 1e3 },		 { "/s", 1.0 },
+	{ "/ns", 1e9 }, { "/us", 1e6 }, { "/ms", 1e3 }, { "/s", 1.0 },
 	{ "/m", 1 / 60.0 }, { "/min", 1 / 60.0 }, { "/h", 1 / 3600.0 }, { NULL, 0 },
 };
 
 static const struct unit size_units[] = {
-	{ "B", 1.0 },	     { "kB", 1e3 },	    { "KB", 1e3 },	    { "MB", 1e6 },
-	{ "GB", 1e9 },	     { "TB", 1e12 },	    { "KiB", 1024.0 },	    { "MiB", 1048576.0 },
-	{ "GiB", 1073741824.0 }, { "TiB", 1099511627776.0 }, { NULL, 0 },
+	{ "B", 1.0 }, { "kB", 1e3 }, { "KB", 1e3 }, { "MB", 1e6 }, { "GB", 1e9 }, { "TB", 1e12 },
+	{ "KiB", 1024.0 }, { "MiB", 1048576.0 }, { "GiB", 1073741824.0 },
+	{ "TiB", 1099511627776.0 }, { NULL, 0 },
 };
 
 static const struct unit bandwidth_units[] = {
@@ -47,6 +48,8 @@ static const struct unit bandwidth_units[] = {
 	{ "Kbps", 1e3 }, { "Mbit", 1e6 }, { "Mbps", 1e6 }, { "Gbit", 1e9 }, { "Gbps", 1e9 },
 	{ "Tbit", 1e12 }, { "Tbps", 1e12 }, { NULL, 0 },
 };
+
+/* clang-format on */
 
 static int units_fail(char *err, size_t errlen, const char *what, const char *s)
 {
@@ -146,10 +149,11 @@ int units_duration(const char *s, sim_time_t *out, char *err, size_t errlen)
 int units_duration_sec(const char *s, double *out, char *err, size_t errlen)
 {
 	if (units_scaled(s, duration_units, out))
-		return units_fail(err, errlen,
-				  "a duration like 10ms (a number >= 0 with unit ns, us, ms, s, m, h; "
-				  "bare = seconds)",
-				  s);
+		return units_fail(
+			err, errlen,
+			"a duration like 10ms (a number >= 0 with unit ns, us, ms, s, m, h; "
+			"bare = seconds)",
+			s);
 	return 0;
 }
 
@@ -168,10 +172,11 @@ int units_rate(const char *s, double *per_s, char *err, size_t errlen)
 int units_size(const char *s, double *bytes, char *err, size_t errlen)
 {
 	if (units_scaled(s, size_units, bytes))
-		return units_fail(err, errlen,
-				  "a size like 20KB (a number >= 0 with unit B, KB, MB, GB, KiB, MiB, "
-				  "GiB; bare = bytes)",
-				  s);
+		return units_fail(
+			err, errlen,
+			"a size like 20KB (a number >= 0 with unit B, KB, MB, GB, KiB, MiB, "
+			"GiB; bare = bytes)",
+			s);
 	return 0;
 }
 
@@ -179,10 +184,11 @@ int units_size(const char *s, double *bytes, char *err, size_t errlen)
 int units_bandwidth(const char *s, double *bps, char *err, size_t errlen)
 {
 	if (units_scaled(s, bandwidth_units, bps))
-		return units_fail(err, errlen,
-				  "a bandwidth like 1Gbit (a number >= 0 with unit bit, kbit, Mbit, "
-				  "Gbit, Tbit or kbps, Mbps, Gbps; bare = bits per second)",
-				  s);
+		return units_fail(
+			err, errlen,
+			"a bandwidth like 1Gbit (a number >= 0 with unit bit, kbit, Mbit, "
+			"Gbit, Tbit or kbps, Mbps, Gbps; bare = bits per second)",
+			s);
 	return 0;
 }
 
@@ -217,8 +223,7 @@ int units_number(const char *s, double *out, char *err, size_t errlen)
 }
 
 /* Parse a decimal integer within lo..hi. Returns 0 or -EINVAL with a message. */
-int units_int(const char *s, long long lo, long long hi, long long *out, char *err,
-	      size_t errlen)
+int units_int(const char *s, long long lo, long long hi, long long *out, char *err, size_t errlen)
 {
 	char what[80];
 	const char *p = s;

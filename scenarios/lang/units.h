@@ -30,8 +30,7 @@ int units_fraction(const char *s, double *out, char *err, size_t errlen);
 /* A plain decimal number (no unit), finite. */
 int units_number(const char *s, double *out, char *err, size_t errlen);
 /* A decimal integer within lo..hi. */
-int units_int(const char *s, long long lo, long long hi, long long *out, char *err,
-	      size_t errlen);
+int units_int(const char *s, long long lo, long long hi, long long *out, char *err, size_t errlen);
 /* on|off|true|false|yes|no. */
 int units_bool(const char *s, bool *out, char *err, size_t errlen);
 

@@ -304,7 +304,7 @@ static void test_retries(void)
 {
 	static const char *fmt =
 		"simulation { duration 100s seed 1 }\n"
-		"clients c { sources 192.0.2.0/24 arrival poisson 8/s target 10.0.0.1:80\n"
+		"clients c { sources 192.0.2.0/24 arrival poisson 3/s target 10.0.0.1:80\n"
 		"  service exponential 100ms retries %d retry_delay 300ms }\n"
 		"server 10.0.1.1 { workers 1 backlog 0 }\n"
 		"director d { virtual_server 10.0.0.1 80 { lb_algo rr\n"

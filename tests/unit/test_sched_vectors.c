@@ -502,8 +502,8 @@ static void test_pod_choice(void)
 		gsl_rng_free(c);
 		if (got != want) {
 			fprintf(stderr, "\npod round %d: samples %c(%d) %c(%d), got %c\n", k,
-				fix_name(&f, s1), s1->activeconns, fix_name(&f, s2), s2->activeconns,
-				fix_name(&f, got));
+				fix_name(&f, s1), s1->activeconns, fix_name(&f, s2),
+				s2->activeconns, fix_name(&f, got));
 			CU_FAIL("pod did not join the shorter sampled queue");
 			break;
 		}
@@ -562,6 +562,22 @@ static void test_pod_spread(void)
 
 /* ---- reference-model replays (tests/data/refmodel_*.txt) ---- */
 
+/* One "pick" token: the real pick must be want ("Dn" or "-"). */
+static bool replay_pick(struct fix *f, const char *want, const char *path, unsigned lineno,
+			long nth)
+{
+	struct lb_dest *d = lb_service_pick(&f->svc, NULL);
+	char got[16] = "-";
+
+	if (d)
+		snprintf(got, sizeof(got), "D%u", (unsigned)(d->addr.u.v4 - 0x0A000001u));
+	if (!strcmp(got, want))
+		return true;
+	fprintf(stderr, "\n%s:%u: %s pick %ld: want %s, got %s\n", path, lineno,
+		f->svc.sched->name, nth, want, got);
+	return false;
+}
+
 static void replay_file(const char *name)
 {
 	char path[256], line[4096], sched[32] = "";
@@ -595,26 +611,13 @@ static void replay_file(const char *name)
 			continue;
 		}
 		if (!strcmp(op, "pick")) {
-			while ((arg = strtok_r(NULL, " \t\n", &save))) {
-				struct lb_dest *d = lb_service_pick(&f.svc, NULL);
-				char got[8];
-
-				picks++;
-				if (d)
-					snprintf(got, sizeof(got), "D%u", (unsigned)(d->addr.u.v4 - 0x0A000001u));
-				else
-					snprintf(got, sizeof(got), "-");
-				if (strcmp(got, arg)) {
-					fprintf(stderr, "\n%s:%u: %s pick %ld: want %s, got %s\n", path,
-						lineno, sched, picks, arg, got);
-					ok = false;
-					break;
-				}
-			}
+			while (ok && (arg = strtok_r(NULL, " \t\n", &save)))
+				ok = replay_pick(&f, arg, path, lineno, ++picks);
 			continue;
 		}
 		arg = strtok_r(NULL, " \t\n", &save);
-		if (!arg || sscanf(arg, "D%u", &idx) != 1 || idx >= MAXD) {
+		if (!arg || sscanf(arg, "D%u", &idx) != 1 || idx >= MAXD || !f.svc.sched ||
+		    (strcmp(op, "add") && !f.d[idx])) {
 			fprintf(stderr, "\n%s:%u: bad line\n", path, lineno);
 			ok = false;
 			break;

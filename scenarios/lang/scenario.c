@@ -1,0 +1,2039 @@
+/*
+ * scenarios/lang/scenario.c - binds the statement tree of a scenario file
+ * into struct scenario: lbsim's own blocks through parameter tables,
+ * keepalived's LVS blocks through their keywords (spec/vrrp-keepalived.md
+ * 4.7, 4.8), everything else of keepalived accepted with one warning.
+ *
+ * Called by `lbsim run|check|compare|...`, the shim and the tests, once per
+ * scenario (per replication at most); everything is built fresh and freed
+ * by scenario_free(). Scenarios hold tens of blocks and up to thousands of
+ * real servers (address ranges), so lookups are linear.
+ *
+ * lbsim blocks (simulation, clients, server, link, director's own keys,
+ * expect) allow several "key value..." pairs on one line: a line is split
+ * into items using each key's arity from the tables below (a distribution
+ * or arrival value takes as many words as its kind needs). --set overrides
+ * work on those items before any value is converted, so an override is
+ * checked exactly like the file's text.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "scenarios/lang/scenario.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "scenarios/lang/lexer.h"
+#include "scenarios/lang/units.h"
+#include "sim/xalloc.h"
+
+/* ---- parameter tables (STYLE 13) ---- */
+
+enum scn_ptype {
+	SCN_PT_DURATION,   /* sim_time_t ns */
+	SCN_PT_UINT,	   /* unsigned within min..max */
+	SCN_PT_U64,	   /* uint64_t within min..max */
+	SCN_PT_POSREAL,	   /* double > 0 */
+	SCN_PT_BANDWIDTH,  /* double, bits per second */
+	SCN_PT_FRACTION,   /* double 0..1 */
+	SCN_PT_UPDOWN,	   /* bool: up | down */
+	SCN_PT_ENUM,	   /* int: index in names[] */
+	SCN_PT_NAME,	   /* char *, owned */
+	SCN_PT_DIST_TIME,  /* struct dist in seconds */
+	SCN_PT_DIST_SIZE,  /* struct dist in bytes */
+	SCN_PT_DIST_COUNT, /* struct dist, plain numbers */
+	SCN_PT_ARRIVAL,	   /* struct scn_arrival */
+	SCN_PT_TARGET,	   /* clients: target and target_port */
+	SCN_PT_SOURCES,	   /* clients: src_base and src_prefix */
+	SCN_PT_PROTO,	   /* uint8_t: TCP | UDP */
+};
+
+struct scn_param {
+	const char *name;
+	enum scn_ptype type;
+	unsigned arity;	 /* words after the key; 0 = decided by the value's kind */
+	const char *def; /* default, as it would be written; NULL = none */
+	const char *help;
+	size_t off;
+	long long min, max;	  /* SCN_PT_UINT, SCN_PT_U64 */
+	const char *const *names; /* SCN_PT_ENUM */
+};
+
+static const char *const fidelity_names[] = { "request", "packet", NULL };
+static const char *const kernel_names[] = { "current", "legacy", NULL };
+static const char *const discipline_names[] = { "fifo", "ps", NULL };
+
+/* clang-format off */
+/* Table rows: plain, ranged integer, enumeration. */
+#define SCN_P(n, t, a, d, h, o) { .name = n, .type = t, .arity = a, .def = d, .help = h, .off = o }
+#define SCN_PI(n, t, d, h, o, lo, hi) \
+	{ .name = n, .type = t, .arity = 1, .def = d, .help = h, .off = o, .min = lo, .max = hi }
+#define SCN_PE(n, d, h, o, nm) \
+	{ .name = n, .type = SCN_PT_ENUM, .arity = 1, .def = d, .help = h, .off = o, .names = nm }
+#define SCN_PEND { .name = NULL }
+
+static const struct scn_param sim_params[] = {
+	SCN_P("duration", SCN_PT_DURATION, 1, "60s", "simulated time",
+	      offsetof(struct scn_sim, duration_ns)),
+	SCN_P("warmup", SCN_PT_DURATION, 1, "0s", "time before statistics are kept",
+	      offsetof(struct scn_sim, warmup_ns)),
+	SCN_PI("seed", SCN_PT_U64, "1", "root of every random stream",
+	       offsetof(struct scn_sim, seed), 0, LLONG_MAX),
+	SCN_PE("fidelity", "request", "request or packet", offsetof(struct scn_sim, fidelity),
+	       fidelity_names),
+	SCN_PE("kernel", "current", "current or legacy (IPVS profile)",
+	       offsetof(struct scn_sim, kernel), kernel_names),
+	SCN_P("fin_timeout", SCN_PT_DURATION, 1, "120s", "linger of a closed connection",
+	      offsetof(struct scn_sim, fin_timeout_ns)),
+	SCN_PI("max_requests", SCN_PT_U64, "0", "stop after this many completed (0 = no limit)",
+	       offsetof(struct scn_sim, max_requests), 0, LLONG_MAX),
+	SCN_PEND,
+};
+
+/* Indexes 1 and 2 (arrival, target) are checked as required by scn_bind_clients. */
+static const struct scn_param clients_params[] = {
+	SCN_P("sources", SCN_PT_SOURCES, 1, "198.51.100.0/24", "client addresses A/N", 0),
+	SCN_P("arrival", SCN_PT_ARRIVAL, 0, NULL,
+	      "poisson RATE | deterministic RATE | onoff RATE ON OFF (required)", 0),
+	SCN_P("target", SCN_PT_TARGET, 1, NULL, "virtual service IP:PORT (required)", 0),
+	SCN_P("protocol", SCN_PT_PROTO, 1, "TCP", "TCP | UDP", offsetof(struct scn_clients, proto)),
+	SCN_P("service", SCN_PT_DIST_TIME, 0, "exponential 10ms", "work per request at speed 1",
+	      offsetof(struct scn_clients, service)),
+	SCN_P("request_size", SCN_PT_DIST_SIZE, 0, "deterministic 300", "request bytes",
+	      offsetof(struct scn_clients, request_size)),
+	SCN_P("response_size", SCN_PT_DIST_SIZE, 0, "deterministic 10000", "response bytes",
+	      offsetof(struct scn_clients, response_size)),
+	SCN_P("requests", SCN_PT_DIST_COUNT, 0, "deterministic 1", "requests per connection",
+	      offsetof(struct scn_clients, requests)),
+	SCN_P("think", SCN_PT_DIST_TIME, 0, "deterministic 0", "time between requests",
+	      offsetof(struct scn_clients, think)),
+	SCN_P("timeout", SCN_PT_DURATION, 1, "0s", "response timeout (0 = none)",
+	      offsetof(struct scn_clients, timeout_ns)),
+	SCN_PI("retries", SCN_PT_UINT, "0", "reconnects after a refusal",
+	       offsetof(struct scn_clients, retries), 0, 1000000),
+	SCN_P("retry_delay", SCN_PT_DURATION, 1, "1s", "wait before a retry",
+	      offsetof(struct scn_clients, retry_delay_ns)),
+	SCN_P("link", SCN_PT_NAME, 1, NULL, "clients <-> director link",
+	      offsetof(struct scn_clients, link)),
+	SCN_PEND,
+};
+
+static const struct scn_param server_params[] = {
+	SCN_PI("workers", SCN_PT_UINT, "1", "requests served at once",
+	       offsetof(struct scn_server, workers), 1, 1000000),
+	SCN_P("speed", SCN_PT_POSREAL, 1, "1.0", "work done per second",
+	      offsetof(struct scn_server, speed)),
+	SCN_PI("backlog", SCN_PT_UINT, "1024", "waiting requests before refusing",
+	       offsetof(struct scn_server, backlog), 0, UINT_MAX),
+	SCN_PE("discipline", "fifo", "fifo or ps", offsetof(struct scn_server, discipline),
+	       discipline_names),
+	SCN_P("state", SCN_PT_UPDOWN, 1, "up", "up | down", offsetof(struct scn_server, up)),
+	SCN_P("link", SCN_PT_NAME, 1, NULL, "director <-> server link",
+	      offsetof(struct scn_server, link)),
+	SCN_PEND,
+};
+
+static const struct scn_param link_params[] = {
+	SCN_P("latency", SCN_PT_DURATION, 1, "0s", "one-way delay",
+	      offsetof(struct scn_link, latency_ns)),
+	SCN_P("bandwidth", SCN_PT_BANDWIDTH, 1, "0", "bits per second (0 = unlimited)",
+	      offsetof(struct scn_link, bandwidth_bps)),
+	SCN_P("loss", SCN_PT_FRACTION, 1, "0", "loss probability per packet",
+	      offsetof(struct scn_link, loss)),
+	SCN_PI("mtu", SCN_PT_UINT, "1500", "bytes", offsetof(struct scn_link, mtu), 68, 65535),
+	SCN_P("state", SCN_PT_UPDOWN, 1, "up", "up | down", offsetof(struct scn_link, up)),
+	SCN_PEND,
+};
+
+static const struct scn_param director_params[] = {
+	SCN_P("cpu_per_packet", SCN_PT_DURATION, 1, "1us", "director CPU per packet",
+	      offsetof(struct scn_director, cpu_per_packet_ns)),
+	SCN_P("nic", SCN_PT_BANDWIDTH, 1, "10Gbit", "director NIC",
+	      offsetof(struct scn_director, nic_bps)),
+	SCN_PEND,
+};
+
+struct scn_block {
+	const char *name;
+	bool named;			/* "clients NAME {", not "simulation {" */
+	const struct scn_param *params; /* NULL: expect (keys are metrics) */
+};
+
+enum { BLK_SIM, BLK_CLIENTS, BLK_SERVER, BLK_LINK, BLK_DIRECTOR, BLK_EXPECT, BLK_COUNT };
+
+static const struct scn_block scn_blocks[BLK_COUNT] = {
+	[BLK_SIM] = { "simulation", false, sim_params },
+	[BLK_CLIENTS] = { "clients", true, clients_params },
+	[BLK_SERVER] = { "server", true, server_params },
+	[BLK_LINK] = { "link", true, link_params },
+	[BLK_DIRECTOR] = { "director", true, director_params },
+	[BLK_EXPECT] = { "expect", false, NULL },
+};
+
+enum scn_metric_unit { MU_COUNT, MU_RATE, MU_TIME, MU_RATIO, MU_FRACTION };
+
+const char *const scn_expect_metrics[] = {
+	"requests",	 "completed",	 "refused",	 "failed",
+	"throughput",	 "mean_response", "p50_response", "p90_response",
+	"p99_response", "p999_response", "imbalance",	 "cov",
+	"utilization_max", NULL,
+};
+
+static const enum scn_metric_unit scn_metric_units[] = {
+	MU_COUNT, MU_COUNT, MU_COUNT, MU_COUNT, MU_RATE, MU_TIME, MU_TIME,
+	MU_TIME,  MU_TIME,  MU_TIME,  MU_RATIO, MU_RATIO, MU_FRACTION,
+};
+
+/* clang-format on */
+
+static const char *const scn_cmp_names[SCN_CMP_COUNT] = { "<", "<=", ">", ">=", "==", "!=" };
+
+/* The operator as written ("<=" ...), "?" out of range. */
+const char *scn_cmp_str(enum scn_cmp op)
+{
+	if ((unsigned)op >= SCN_CMP_COUNT)
+		return "?";
+	return scn_cmp_names[op];
+}
+
+/* ---- keepalived keywords (spec/vrrp-keepalived.md 4.2, 4.7, 4.8) ---- */
+
+/* clang-format off */
+static const char *const kad_top_keywords[] = {
+	"global_defs", "linkbeat_interfaces", "interface_up_down_delays", "track_group",
+	"static_ipaddress", "static_routes", "static_rules", "track_file", "vrrp_track_file",
+	"vrrp_track_process", "bfd_instance", "vrrp_script", "vrrp_sync_group", "garp_group",
+	"vrrp_instance", "virtual_server_group", "virtual_server", "SSL", "net_namespace",
+	"net_namespace_ipvs", "namespace_with_ipsets", "instance", "use_pid_dir",
+	"linkbeat_use_polling", "child_wait_time", NULL,
+};
+
+static const char *const kad_vs_keywords[] = {
+	"lb_algo", "lvs_sched", "lb_kind", "lvs_method", "protocol", "persistence_timeout",
+	"persistence_granularity", "persistence_engine", "ops", "flag-1", "flag-2", "flag-3",
+	"sh-port", "sh-fallback", "mh-port", "mh-fallback", "hashed", "delay_loop",
+	"connect_timeout", "retry", "delay_before_retry", "warmup", "inhibit_on_failure", "alpha",
+	"omega", "quorum", "hysteresis", "quorum_up", "quorum_down", "sorry_server",
+	"sorry_server_inhibit", "sorry_server_lvs_method", "weight", "virtualhost", "ha_suspend",
+	"ip_family", "smtp_alert", "snmp_name", "real_server", NULL,
+};
+
+static const char *const kad_rs_keywords[] = {
+	"weight", "lvs_method", "inhibit_on_failure", "alpha", "notify_up", "notify_down",
+	"uthreshold", "lthreshold", "retry", "delay_before_retry", "connect_timeout", "delay_loop",
+	"warmup", "smtp_alert", "virtualhost", "snmp_name", "TCP_CHECK", "HTTP_GET", "SSL_GET",
+	"MISC_CHECK", "DNS_CHECK", "SMTP_CHECK", "UDP_CHECK", "PING_CHECK", "BFD_CHECK",
+	"FILE_CHECK", NULL,
+};
+
+/* clang-format on */
+
+/* ---- the binder's state ---- */
+
+struct scn_item {
+	const struct scn_param *p; /* NULL in expect */
+	const struct lex_token *key;
+	const struct lex_token *args;
+	size_t nargs;
+};
+
+struct scn_items {
+	struct scn_item *v;
+	size_t n, cap;
+};
+
+/* One --set, parsed and tokenized up front. */
+struct scn_pset {
+	const char *path;
+	int blk;
+	char *name;		   /* NULL for simulation and expect */
+	const struct scn_param *p; /* NULL for expect */
+	struct lex_token key;	   /* the key, located at --set:1:1 */
+	struct lex_node val;	   /* the value's tokens: val.kids[0] */
+	bool used;
+};
+
+struct scn_ctx {
+	struct scenario *scn;
+	struct lexer *lx;
+	struct scn_pset *sets;
+	size_t nsets;
+	char *err;
+	size_t errlen;
+	const char **warned; /* keepalived keywords already warned about */
+	size_t nwarned;
+	const struct lex_node **groups; /* virtual_server_group nodes */
+	size_t ngroups;
+	const char *set_file; /* interned "--set" */
+	char *top_dir;	      /* directory of the scenario file, with '/' or "" */
+	size_t implicit_dir;  /* index + 1 of the director of top-level blocks, 0 = none */
+	char ubuf[256];	      /* units' messages */
+};
+
+/* Write "file:line:col: error: MSG" into ctx->err; returns -EINVAL for chaining. */
+__attribute__((format(printf, 3, 4))) static int
+scn_error(struct scn_ctx *ctx, const struct scn_loc *loc, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ctx->err && ctx->errlen)
+		snprintf(ctx->err, ctx->errlen, "%s:%d:%d: error: %s", loc->file, loc->line,
+			 loc->col, msg);
+	return -EINVAL;
+}
+
+/* Append the formatted warning <w> (ownership moves to the scenario). */
+static void scn_add_warning(struct scenario *scn, char *w)
+{
+	scn->warnings = xrealloc(scn->warnings, (scn->nwarnings + 1) * sizeof(*scn->warnings));
+	scn->warnings[scn->nwarnings++] = w;
+}
+
+/* Append "file:line:col: warning: MSG" to the scenario's warnings. */
+__attribute__((format(printf, 3, 4))) static void
+scn_warn(struct scn_ctx *ctx, const struct scn_loc *loc, const char *fmt, ...)
+{
+	char msg[768], *w;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	n = snprintf(NULL, 0, "%s:%d:%d: warning: %s", loc->file, loc->line, loc->col, msg);
+	w = xmalloc((size_t)n + 1);
+	snprintf(w, (size_t)n + 1, "%s:%d:%d: warning: %s", loc->file, loc->line, loc->col, msg);
+	scn_add_warning(ctx->scn, w);
+}
+
+/* Warn once per keyword that keepalived accepts and lbsim does not model. */
+static void scn_warn_unmodelled(struct scn_ctx *ctx, const struct lex_token *kw)
+{
+	for (size_t i = 0; i < ctx->nwarned; i++)
+		if (!strcmp(ctx->warned[i], kw->text))
+			return;
+	ctx->warned = xrealloc(ctx->warned, (ctx->nwarned + 1) * sizeof(*ctx->warned));
+	ctx->warned[ctx->nwarned++] = kw->text;
+	scn_warn(ctx, &kw->loc, "keepalived keyword '%s' is not modelled yet (ignored)", kw->text);
+}
+
+/* Is <s> in the NULL-terminated <list>? */
+static bool scn_in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (!strcmp(*list, s))
+			return true;
+	return false;
+}
+
+/* "a, b, c" of a NULL-terminated list or a parameter table, into buf. */
+static const char *scn_join(char *buf, size_t len, const char *const *list,
+			    const struct scn_param *params)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; list ? list[i] != NULL : params[i].name != NULL; i++) {
+		const char *s = list ? list[i] : params[i].name;
+
+		if (n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", s);
+	}
+	return buf;
+}
+
+/* The parameter named <name> in <params>, NULL when none. */
+static const struct scn_param *scn_param_find(const struct scn_param *params, const char *name)
+{
+	for (const struct scn_param *p = params; p && p->name; p++)
+		if (!strcmp(p->name, name))
+			return p;
+	return NULL;
+}
+
+/* Index of metric <name> in scn_expect_metrics, -1 when unknown. */
+static int scn_metric_find(const char *name)
+{
+	for (int i = 0; scn_expect_metrics[i]; i++)
+		if (!strcmp(scn_expect_metrics[i], name))
+			return i;
+	return -1;
+}
+
+/* ---- splitting lines into (key, args) items ---- */
+
+static const char *const arrival_names[] = { "poisson", "deterministic", "onoff", NULL };
+static const unsigned arrival_nparams[] = { 1, 1, 3 };
+
+/*
+ * How many words follow <key> for parameter <p> (NULL: an expect metric),
+ * given the <avail> words after it in <args>. Returns 0 and *n, or
+ * -EINVAL naming what was expected.
+ */
+static int scn_arity(struct scn_ctx *ctx, const struct scn_param *p, const struct lex_token *key,
+		     const struct lex_token *args, size_t avail, size_t *n)
+{
+	char list[256];
+	enum dist_kind kind;
+
+	if (!p) {
+		*n = 2;
+		return 0;
+	}
+	if (p->arity) {
+		*n = p->arity;
+		return 0;
+	}
+	if (p->type == SCN_PT_ARRIVAL) {
+		if (!avail)
+			return scn_error(ctx, &key->loc, "arrival: expected %s", p->help);
+		for (size_t i = 0; arrival_names[i]; i++) {
+			if (!strcmp(args[0].text, arrival_names[i])) {
+				*n = 1 + arrival_nparams[i];
+				return 0;
+			}
+		}
+		return scn_error(ctx, &args[0].loc,
+				 "arrival: unknown arrival process '%s'; expected one of %s",
+				 args[0].text, scn_join(list, sizeof(list), arrival_names, NULL));
+	}
+	/* distributions */
+	{
+		const char *kinds[DIST_KIND_COUNT + 1];
+
+		for (int k = 0; k < DIST_KIND_COUNT; k++)
+			kinds[k] = dist_kind_name((enum dist_kind)k);
+		kinds[DIST_KIND_COUNT] = NULL;
+		if (!avail)
+			return scn_error(ctx, &key->loc, "%s: expected a distribution: one of %s",
+					 p->name, scn_join(list, sizeof(list), kinds, NULL));
+		if (dist_kind_from_name(args[0].text, &kind))
+			return scn_error(ctx, &args[0].loc,
+					 "%s: unknown distribution '%s'; expected one of %s",
+					 p->name, args[0].text,
+					 scn_join(list, sizeof(list), kinds, NULL));
+		*n = 1 + dist_kind_nparams(kind);
+	}
+	return 0;
+}
+
+/* Append an item; <key> and <args> stay owned by the tree or the --set. */
+static void scn_items_add(struct scn_items *it, const struct scn_param *p,
+			  const struct lex_token *key, const struct lex_token *args, size_t nargs)
+{
+	if (it->n == it->cap) {
+		it->cap = it->cap ? 2 * it->cap : 16;
+		it->v = xrealloc(it->v, it->cap * sizeof(*it->v));
+	}
+	it->v[it->n].p = p;
+	it->v[it->n].key = key;
+	it->v[it->n].args = args;
+	it->v[it->n].nargs = nargs;
+	it->n++;
+}
+
+/* Is <t> a key of block <blk> (so not a value)? */
+static bool scn_is_key(int blk, const struct lex_token *t)
+{
+	if (t->quoted)
+		return false;
+	if (scn_blocks[blk].params)
+		return scn_param_find(scn_blocks[blk].params, t->text) != NULL;
+	return scn_metric_find(t->text) >= 0;
+}
+
+/*
+ * Look up the key <t> in block <blk>: *p is its parameter (NULL for an
+ * expect metric). Returns 0 or -EINVAL naming the valid keys.
+ */
+static int scn_key(struct scn_ctx *ctx, int blk, const struct lex_token *t,
+		   const struct scn_param **p)
+{
+	char list[512];
+
+	if (scn_blocks[blk].params) {
+		*p = t->quoted ? NULL : scn_param_find(scn_blocks[blk].params, t->text);
+		if (!*p)
+			return scn_error(
+				ctx, &t->loc, "unknown key '%s' in %s; expected one of %s", t->text,
+				scn_blocks[blk].name,
+				scn_join(list, sizeof(list), NULL, scn_blocks[blk].params));
+		return 0;
+	}
+	*p = NULL;
+	if (t->quoted || scn_metric_find(t->text) < 0)
+		return scn_error(ctx, &t->loc, "unknown expect metric '%s'; expected one of %s",
+				 t->text, scn_join(list, sizeof(list), scn_expect_metrics, NULL));
+	return 0;
+}
+
+/*
+ * Check that <key> has its <need> values among the <avail> words at
+ * <args>: a word that is itself a key of the block means values are
+ * missing. Returns 0 or -EINVAL.
+ */
+static int scn_check_args(struct scn_ctx *ctx, int blk, const struct scn_param *p,
+			  const struct lex_token *key, const struct lex_token *args, size_t avail,
+			  size_t need, bool exact)
+{
+	size_t got = 0;
+
+	while (got < avail && got < need && !scn_is_key(blk, &args[got]))
+		got++;
+	if (got == need && (!exact || avail == need))
+		return 0;
+	if (exact && avail > need)
+		return scn_error(ctx, &args[need].loc, "%s: expected %zu value(s), got %zu",
+				 key->text, need, avail);
+	if (p && !p->arity && got >= 1)
+		return scn_error(ctx, got < avail ? &args[got].loc : &args[got - 1].loc,
+				 "%s: %s takes %zu parameter(s), got %zu", key->text, args[0].text,
+				 need - 1, got - 1);
+	return scn_error(ctx, got < avail ? &args[got].loc : &key->loc,
+			 "%s: expected %zu value(s) after '%s', got %zu%s%s", key->text, need,
+			 key->text, got, p && p->help ? " - " : "", p && p->help ? p->help : "");
+}
+
+/* Split statement <n> of block <blk> into items. Returns 0 or -EINVAL. */
+static int scn_split(struct scn_ctx *ctx, int blk, const struct lex_node *n, struct scn_items *it)
+{
+	size_t i = 0;
+
+	if (n->block)
+		return scn_error(ctx, &n->open, "'%s' in %s takes no { } block", n->tok[0].text,
+				 scn_blocks[blk].name);
+	while (i < n->ntok) {
+		const struct lex_token *key = &n->tok[i];
+		const struct scn_param *p;
+		size_t need;
+
+		if (scn_key(ctx, blk, key, &p) ||
+		    scn_arity(ctx, p, key, key + 1, n->ntok - i - 1, &need) ||
+		    scn_check_args(ctx, blk, p, key, key + 1, n->ntok - i - 1, need, false))
+			return -EINVAL;
+		scn_items_add(it, p, key, key + 1, need);
+		i += 1 + need;
+	}
+	return 0;
+}
+
+/* Replace <it>'s items for the sets of block <blk> named <name>, or add them. */
+static void scn_apply_sets(struct scn_ctx *ctx, int blk, const char *name, struct scn_items *it)
+{
+	for (size_t s = 0; s < ctx->nsets; s++) {
+		struct scn_pset *ps = &ctx->sets[s];
+		size_t j = 0;
+
+		if (ps->blk != blk)
+			continue;
+		if (scn_blocks[blk].named && strcmp(ps->name, name))
+			continue;
+		ps->used = true;
+		for (size_t i = 0; i < it->n; i++)
+			if (strcmp(it->v[i].key->text, ps->key.text))
+				it->v[j++] = it->v[i];
+		it->n = j;
+		scn_items_add(it, ps->p, &ps->key, ps->val.kids[0].tok, ps->val.kids[0].ntok);
+	}
+}
+
+/* ---- typed conversion ---- */
+
+static char *scn_dir_of(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+
+	return slash ? xstrndup(file, (size_t)(slash - file) + 1) : xstrdup("");
+}
+
+/* Parse token <t> as an address for <what>. Returns 0 or -EINVAL. */
+static int scn_addr(struct scn_ctx *ctx, const struct lex_token *t, const char *what,
+		    struct lb_addr *out)
+{
+	if (lb_addr_parse(t->text, out))
+		return scn_error(ctx, &t->loc, "%s: expected an IPv4 or IPv6 address, got '%s'",
+				 what, t->text);
+	return 0;
+}
+
+/* All-ones in the first <prefix> bits of family <af>. */
+static void scn_mask(uint8_t af, unsigned prefix, struct lb_addr *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->af = af;
+	if (af == LB_AF_INET) {
+		m->u.v4 = prefix ? (uint32_t)(0xffffffffull << (32 - prefix)) : 0;
+		return;
+	}
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bits = prefix > 8 * i ? prefix - 8 * i : 0;
+
+		m->u.v6[i] = bits >= 8 ? 0xff : (uint8_t)(0xff00u >> bits);
+	}
+}
+
+/* Does <a> have bits outside mask <m> (same family)? */
+static bool scn_has_host_bits(const struct lb_addr *a, const struct lb_addr *m)
+{
+	if (a->af == LB_AF_INET)
+		return (a->u.v4 & ~m->u.v4) != 0;
+	for (int i = 0; i < 16; i++)
+		if (a->u.v6[i] & ~m->u.v6[i])
+			return true;
+	return false;
+}
+
+/* A distribution value; unit by <type>. Returns 0 or -EINVAL. */
+static int scn_conv_dist(struct scn_ctx *ctx, const struct scn_item *it, struct dist *field)
+{
+	const struct lex_token *a = it->args;
+	const char *key = it->key->text;
+	double p[2] = { 0, 0 };
+	const char *why = NULL;
+	enum dist_kind kind;
+	struct dist tmp;
+
+	dist_kind_from_name(a[0].text, &kind); /* checked by scn_arity */
+	if (kind == DIST_EMPIRICAL) {
+		char *dir, *path, msg[512];
+
+		dir = (a[1].loc.file == ctx->set_file || a[1].text[0] == '/')
+			      ? xstrdup(a[1].text[0] == '/' ? "" : ctx->top_dir)
+			      : scn_dir_of(a[1].loc.file);
+		path = xmalloc(strlen(dir) + strlen(a[1].text) + 1);
+		strcpy(path, dir);
+		strcat(path, a[1].text);
+		free(dir);
+		if (dist_load_empirical(&tmp, path, 1.0, msg, sizeof(msg))) {
+			dist_fini(&tmp);
+			free(path);
+			return scn_error(ctx, &a[1].loc, "%s: empirical: %s", key, msg);
+		}
+		if (lexer_account_file(ctx->lx, path, msg, sizeof(msg))) {
+			dist_fini(&tmp);
+			free(path);
+			return scn_error(ctx, &a[1].loc, "%s: empirical: %s", key, msg);
+		}
+		free(path);
+		dist_fini(field);
+		*field = tmp;
+		return 0;
+	}
+	for (size_t i = 1; i < it->nargs; i++) {
+		bool shape = i == 2 && (kind == DIST_PARETO || kind == DIST_WEIBULL);
+		int r;
+
+		if (shape || it->p->type == SCN_PT_DIST_COUNT)
+			r = units_number(a[i].text, &p[i - 1], ctx->ubuf, sizeof(ctx->ubuf));
+		else if (it->p->type == SCN_PT_DIST_TIME)
+			r = units_duration_sec(a[i].text, &p[i - 1], ctx->ubuf, sizeof(ctx->ubuf));
+		else
+			r = units_size(a[i].text, &p[i - 1], ctx->ubuf, sizeof(ctx->ubuf));
+		if (r)
+			return scn_error(ctx, &a[i].loc, "%s: %s", key, ctx->ubuf);
+	}
+	if (dist_init(&tmp, kind, p[0], p[1], &why)) {
+		dist_fini(&tmp);
+		return scn_error(ctx, &a[0].loc, "%s: %s: %s", key, a[0].text,
+				 why ? why : "bad parameters");
+	}
+	dist_fini(field);
+	*field = tmp;
+	return 0;
+}
+
+/* "KIND RATE [ON OFF]" into *ar; RATE > 0, ON > 0. Returns 0 or -EINVAL. */
+static int scn_conv_arrival(struct scn_ctx *ctx, const struct scn_item *it, struct scn_arrival *ar)
+{
+	const struct lex_token *a = it->args;
+	struct scn_arrival v = { 0 };
+
+	for (int k = 0; arrival_names[k]; k++)
+		if (!strcmp(a[0].text, arrival_names[k]))
+			v.kind = (enum scn_arrival_kind)k;
+	if (units_rate(a[1].text, &v.rate_per_s, ctx->ubuf, sizeof(ctx->ubuf)))
+		return scn_error(ctx, &a[1].loc, "arrival: %s", ctx->ubuf);
+	if (v.rate_per_s <= 0)
+		return scn_error(ctx, &a[1].loc, "arrival: the rate must be > 0, got '%s'",
+				 a[1].text);
+	if (v.kind == SCN_ARRIVAL_ONOFF) {
+		if (units_duration(a[2].text, &v.on_ns, ctx->ubuf, sizeof(ctx->ubuf)))
+			return scn_error(ctx, &a[2].loc, "arrival: onoff ON: %s", ctx->ubuf);
+		if (units_duration(a[3].text, &v.off_ns, ctx->ubuf, sizeof(ctx->ubuf)))
+			return scn_error(ctx, &a[3].loc, "arrival: onoff OFF: %s", ctx->ubuf);
+		if (v.on_ns <= 0)
+			return scn_error(ctx, &a[2].loc, "arrival: onoff ON must be > 0");
+	}
+	*ar = v;
+	return 0;
+}
+
+/* "A/N" or "A" into src_base/src_prefix; no host bits. Returns 0 or -EINVAL. */
+static int scn_conv_sources(struct scn_ctx *ctx, const struct scn_item *it, struct scn_clients *c)
+{
+	const struct lex_token *t = &it->args[0];
+	const char *slash = strchr(t->text, '/');
+	char *a = slash ? xstrndup(t->text, (size_t)(slash - t->text)) : xstrdup(t->text);
+	struct lb_addr base, mask;
+	long long prefix;
+	int bad = lb_addr_parse(a, &base);
+
+	free(a);
+	if (bad)
+		return scn_error(ctx, &t->loc,
+				 "sources: expected an address or prefix A/N, got '%s'", t->text);
+	prefix = base.af == LB_AF_INET ? 32 : 128;
+	if (slash && units_int(slash + 1, 0, prefix, &prefix, ctx->ubuf, sizeof(ctx->ubuf)))
+		return scn_error(ctx, &t->loc, "sources: prefix length: %s", ctx->ubuf);
+	scn_mask(base.af, (unsigned)prefix, &mask);
+	if (scn_has_host_bits(&base, &mask))
+		return scn_error(ctx, &t->loc, "sources: '%s' has host bits set past /%lld",
+				 t->text, prefix);
+	c->src_base = base;
+	c->src_prefix = (unsigned)prefix;
+	return 0;
+}
+
+/* Convert item <it> into <base> (the block's struct). Returns 0 or -EINVAL. */
+static int scn_convert(struct scn_ctx *ctx, const struct scn_item *it, void *base)
+{
+	const struct scn_param *p = it->p;
+	const struct lex_token *a = it->args;
+	void *field = (char *)base + p->off;
+	char *ub = ctx->ubuf;
+	size_t ul = sizeof(ctx->ubuf);
+	long long ll;
+	double d;
+
+	switch (p->type) {
+	case SCN_PT_DURATION:
+		if (units_duration(a[0].text, field, ub, ul))
+			goto out_units;
+		return 0;
+	case SCN_PT_UINT:
+		if (units_int(a[0].text, p->min, p->max, &ll, ub, ul))
+			goto out_units;
+		*(unsigned *)field = (unsigned)ll;
+		return 0;
+	case SCN_PT_U64:
+		if (units_int(a[0].text, p->min, p->max, &ll, ub, ul))
+			goto out_units;
+		*(uint64_t *)field = (uint64_t)ll;
+		return 0;
+	case SCN_PT_POSREAL:
+		if (units_number(a[0].text, &d, ub, ul))
+			goto out_units;
+		if (d <= 0)
+			return scn_error(ctx, &a[0].loc, "%s: expected a number > 0, got '%s'",
+					 p->name, a[0].text);
+		*(double *)field = d;
+		return 0;
+	case SCN_PT_BANDWIDTH:
+		if (units_bandwidth(a[0].text, field, ub, ul))
+			goto out_units;
+		return 0;
+	case SCN_PT_FRACTION:
+		if (units_fraction(a[0].text, field, ub, ul))
+			goto out_units;
+		return 0;
+	case SCN_PT_UPDOWN:
+		if (strcmp(a[0].text, "up") && strcmp(a[0].text, "down"))
+			return scn_error(ctx, &a[0].loc, "%s: expected up or down, got '%s'",
+					 p->name, a[0].text);
+		*(bool *)field = !strcmp(a[0].text, "up");
+		return 0;
+	case SCN_PT_ENUM:
+		for (int i = 0; p->names[i]; i++) {
+			if (!strcmp(a[0].text, p->names[i])) {
+				*(int *)field = i;
+				return 0;
+			}
+		}
+		return scn_error(ctx, &a[0].loc, "%s: expected %s, got '%s'", p->name, p->help,
+				 a[0].text);
+	case SCN_PT_NAME:
+		free(*(char **)field);
+		*(char **)field = xstrdup(a[0].text);
+		return 0;
+	case SCN_PT_DIST_TIME:
+	case SCN_PT_DIST_SIZE:
+	case SCN_PT_DIST_COUNT:
+		return scn_conv_dist(ctx, it, field);
+	case SCN_PT_ARRIVAL:
+		return scn_conv_arrival(ctx, it, &((struct scn_clients *)base)->arrival);
+	case SCN_PT_TARGET: {
+		struct scn_clients *c = base;
+		uint16_t port = 0;
+
+		if (lb_addr_parse_port(a[0].text, &c->target, &port) || !port)
+			return scn_error(
+				ctx, &a[0].loc,
+				"target: expected IP:PORT ([IPv6]:PORT) with port 1..65535, "
+				"got '%s'",
+				a[0].text);
+		c->target_port = port;
+		return 0;
+	}
+	case SCN_PT_SOURCES:
+		return scn_conv_sources(ctx, it, base);
+	case SCN_PT_PROTO:
+		if (!strcasecmp(a[0].text, "TCP"))
+			*(uint8_t *)field = LB_PROTO_TCP;
+		else if (!strcasecmp(a[0].text, "UDP"))
+			*(uint8_t *)field = LB_PROTO_UDP;
+		else
+			return scn_error(ctx, &a[0].loc, "protocol: expected TCP or UDP, got '%s'",
+					 a[0].text);
+		return 0;
+	}
+	return scn_error(ctx, &it->key->loc, "%s: unhandled parameter type", p->name);
+out_units:
+	return scn_error(ctx, &a[0].loc, "%s: %s", p->name, ub);
+}
+
+/*
+ * Bind one lbsim block (<node>, NULL when the block is absent but its
+ * defaults and --set values still count) of kind <blk> named <name> into
+ * <base>: defaults first, then the file's items and --set overrides in
+ * order. Statements whose keyword is no key are errors unless <others>
+ * (director blocks hold keepalived statements too). given[i] gets the
+ * location of parameter i when it was written. Returns 0 or -EINVAL.
+ */
+static int scn_bind(struct scn_ctx *ctx, int blk, const struct lex_node *node, const char *name,
+		    const struct scn_loc *loc, void *base, bool others, struct scn_loc *given)
+{
+	const struct scn_param *params = scn_blocks[blk].params;
+	struct scn_items items = { 0 };
+	int ret = 0;
+
+	for (size_t k = 0; node && k < node->nkids && !ret; k++) {
+		const struct lex_node *s = &node->kids[k];
+
+		if (others && !scn_is_key(blk, &s->tok[0]))
+			continue;
+		ret = scn_split(ctx, blk, s, &items);
+	}
+	if (ret)
+		goto out_free_items;
+	scn_apply_sets(ctx, blk, name, &items);
+	for (size_t i = 0; params[i].name && !ret; i++) {
+		struct lex_token tok[4];
+		char buf[64], *save = NULL, *w;
+		size_t n = 0;
+		struct scn_item it = { &params[i], NULL, tok, 0 };
+
+		given[i].file = NULL;
+		if (!params[i].def)
+			continue;
+		snprintf(buf, sizeof(buf), "%s", params[i].def);
+		for (w = strtok_r(buf, " ", &save); w && n < 4; w = strtok_r(NULL, " ", &save)) {
+			tok[n].text = w;
+			tok[n].quoted = false;
+			tok[n].loc = *loc;
+			n++;
+		}
+		it.key = &tok[0]; /* only its location is used */
+		it.nargs = n;
+		ret = scn_convert(ctx, &it, base);
+	}
+	for (size_t i = 0; i < items.n && !ret; i++) {
+		ret = scn_convert(ctx, &items.v[i], base);
+		given[items.v[i].p - params] = items.v[i].key->loc;
+	}
+out_free_items:
+	free(items.v);
+	return ret;
+}
+
+/* ---- lbsim blocks ---- */
+
+static int scn_header(struct scn_ctx *ctx, const struct lex_node *n, bool named)
+{
+	size_t want = named ? 2 : 1;
+
+	if (n->ntok != want || !n->block)
+		return scn_error(ctx, &n->tok[0].loc, "%s: expected '%s%s { ... }'", n->tok[0].text,
+				 n->tok[0].text, named ? " NAME" : "");
+	return 0;
+}
+
+/*
+ * A clients block: unique name, arrival and target required (the target is
+ * checked against the virtual services later). Returns 0 or -EINVAL.
+ */
+static int scn_bind_clients(struct scn_ctx *ctx, const struct lex_node *n)
+{
+	struct scenario *scn = ctx->scn;
+	struct scn_loc given[16];
+	struct scn_clients *c;
+
+	if (scn_header(ctx, n, true))
+		return -EINVAL;
+	for (size_t i = 0; i < scn->nclients; i++)
+		if (!strcmp(scn->clients[i].name, n->tok[1].text))
+			return scn_error(ctx, &n->tok[1].loc,
+					 "clients '%s' already defined at %s:%d:%d", n->tok[1].text,
+					 scn->clients[i].loc.file, scn->clients[i].loc.line,
+					 scn->clients[i].loc.col);
+	scn->clients = xrealloc(scn->clients, (scn->nclients + 1) * sizeof(*scn->clients));
+	c = &scn->clients[scn->nclients++];
+	memset(c, 0, sizeof(*c));
+	c->name = xstrdup(n->tok[1].text);
+	c->loc = n->tok[0].loc;
+	if (scn_bind(ctx, BLK_CLIENTS, n, c->name, &c->loc, c, false, given))
+		return -EINVAL;
+	if (!given[1].file)
+		return scn_error(ctx, &c->loc,
+				 "clients %s: arrival is required (e.g. arrival poisson 1000/s)",
+				 c->name);
+	if (!given[2].file)
+		return scn_error(ctx, &c->loc,
+				 "clients %s: target is required (a virtual_server IP:PORT)",
+				 c->name);
+	return 0;
+}
+
+/*
+ * Parse an address or an address range "A-E" (IPv4: E is the last byte
+ * in decimal, IPv6: the last 16-bit group in hex) into its first address
+ * and the count. Returns 0 or -EINVAL.
+ */
+static int scn_range(struct scn_ctx *ctx, const struct lex_token *t, const char *what,
+		     struct lb_addr *first, uint32_t *count)
+{
+	const char *dash = strrchr(t->text, '-');
+	char *a, *end;
+	unsigned long last, hi;
+	int bad;
+
+	if (!dash) {
+		*count = 1;
+		return scn_addr(ctx, t, what, first);
+	}
+	a = xstrndup(t->text, (size_t)(dash - t->text));
+	bad = lb_addr_parse(a, first);
+	free(a);
+	if (bad)
+		goto out_bad;
+	errno = 0;
+	hi = strtoul(dash + 1, &end, first->af == LB_AF_INET ? 10 : 16);
+	if (!dash[1] || *end || errno)
+		goto out_bad;
+	if (first->af == LB_AF_INET)
+		last = first->u.v4 & 0xff;
+	else
+		last = ((unsigned long)first->u.v6[14] << 8) | first->u.v6[15];
+	if (hi > (first->af == LB_AF_INET ? 255ul : 0xfffful) || hi < last)
+		goto out_bad;
+	*count = (uint32_t)(hi - last + 1);
+	return 0;
+out_bad:
+	return scn_error(ctx, &t->loc,
+			 "%s: expected an address or a range like 10.0.1.1-100, got '%s'", what,
+			 t->text);
+}
+
+/*
+ * A server block, for one address or a range: the items are bound once into
+ * a template, copied to each address. Duplicate addresses are errors.
+ * Returns 0 or -EINVAL.
+ */
+static int scn_bind_servers(struct scn_ctx *ctx, const struct lex_node *n)
+{
+	struct scenario *scn = ctx->scn;
+	struct scn_server tmpl = { 0 };
+	struct scn_loc given[16];
+	struct lb_addr first;
+	uint32_t count;
+	int ret;
+
+	if (scn_header(ctx, n, true) || scn_range(ctx, &n->tok[1], "server", &first, &count))
+		return -EINVAL;
+	tmpl.loc = n->tok[0].loc;
+	ret = scn_bind(ctx, BLK_SERVER, n, n->tok[1].text, &tmpl.loc, &tmpl, false, given);
+	for (uint32_t k = 0; k < count && !ret; k++) {
+		struct scn_server *s;
+		struct lb_addr a;
+
+		lb_addr_add(&first, k, &a);
+		s = scenario_find_server(scn, &a);
+		if (s) {
+			char buf[LB_ADDR_STRLEN];
+
+			ret = scn_error(ctx, &n->tok[1].loc,
+					"server %s already defined at %s:%d:%d",
+					lb_addr_fmt(&a, buf, sizeof(buf)), s->loc.file, s->loc.line,
+					s->loc.col);
+			break;
+		}
+		scn->servers = xrealloc(scn->servers, (scn->nservers + 1) * sizeof(*scn->servers));
+		s = &scn->servers[scn->nservers++];
+		*s = tmpl;
+		s->addr = a;
+		s->link = tmpl.link ? xstrdup(tmpl.link) : NULL;
+	}
+	free(tmpl.link);
+	return ret;
+}
+
+/* A link block with a unique name. Returns 0 or -EINVAL. */
+static int scn_bind_link(struct scn_ctx *ctx, const struct lex_node *n)
+{
+	struct scenario *scn = ctx->scn;
+	struct scn_loc given[16];
+	struct scn_link *l;
+
+	if (scn_header(ctx, n, true))
+		return -EINVAL;
+	l = scenario_find_link(scn, n->tok[1].text);
+	if (l)
+		return scn_error(ctx, &n->tok[1].loc, "link '%s' already defined at %s:%d:%d",
+				 n->tok[1].text, l->loc.file, l->loc.line, l->loc.col);
+	scn->links = xrealloc(scn->links, (scn->nlinks + 1) * sizeof(*scn->links));
+	l = &scn->links[scn->nlinks++];
+	memset(l, 0, sizeof(*l));
+	l->name = xstrdup(n->tok[1].text);
+	l->loc = n->tok[0].loc;
+	return scn_bind(ctx, BLK_LINK, n, l->name, &l->loc, l, false, given);
+}
+
+/* Bind every expect block's items (and --set expect.*) at once. */
+static int scn_bind_expects(struct scn_ctx *ctx, const struct lex_node **nodes, size_t nnodes)
+{
+	struct scenario *scn = ctx->scn;
+	struct scn_items items = { 0 };
+	int ret = 0;
+
+	for (size_t b = 0; b < nnodes && !ret; b++)
+		for (size_t k = 0; k < nodes[b]->nkids && !ret; k++)
+			ret = scn_split(ctx, BLK_EXPECT, &nodes[b]->kids[k], &items);
+	if (!ret)
+		scn_apply_sets(ctx, BLK_EXPECT, NULL, &items);
+	for (size_t i = 0; i < items.n && !ret; i++) {
+		const struct scn_item *it = &items.v[i];
+		const struct lex_token *op = &it->args[0], *val = &it->args[1];
+		int m = scn_metric_find(it->key->text), cmp = -1;
+		struct scn_expect *e;
+		double v = 0;
+		int r = 0;
+
+		for (int c = 0; c < SCN_CMP_COUNT; c++)
+			if (!strcmp(op->text, scn_cmp_names[c]))
+				cmp = c;
+		if (cmp < 0) {
+			ret = scn_error(ctx, &op->loc,
+					"expect %s: expected an operator < <= > >= == !=, got '%s'",
+					it->key->text, op->text);
+			break;
+		}
+		switch (scn_metric_units[m]) {
+		case MU_COUNT:
+		case MU_RATIO:
+			r = units_number(val->text, &v, ctx->ubuf, sizeof(ctx->ubuf));
+			break;
+		case MU_RATE:
+			r = units_rate(val->text, &v, ctx->ubuf, sizeof(ctx->ubuf));
+			break;
+		case MU_TIME:
+			r = units_duration_sec(val->text, &v, ctx->ubuf, sizeof(ctx->ubuf));
+			break;
+		case MU_FRACTION:
+			r = units_fraction(val->text, &v, ctx->ubuf, sizeof(ctx->ubuf));
+			break;
+		}
+		if (r) {
+			ret = scn_error(ctx, &val->loc, "expect %s: %s", it->key->text, ctx->ubuf);
+			break;
+		}
+		scn->expects = xrealloc(scn->expects, (scn->nexpects + 1) * sizeof(*scn->expects));
+		e = &scn->expects[scn->nexpects++];
+		e->metric = xstrdup(it->key->text);
+		e->op = (enum scn_cmp)cmp;
+		e->value = v;
+		e->loc = it->key->loc;
+		e->text = xmalloc(strlen(e->metric) + strlen(op->text) + strlen(val->text) + 3);
+		sprintf(e->text, "%s %s %s", e->metric, op->text, val->text);
+	}
+	free(items.v);
+	return ret;
+}
+
+/* ---- keepalived LVS blocks ---- */
+
+/* A real_server as written, before it is resolved against each VS it serves. */
+struct scn_rs_spec {
+	struct lb_addr first;
+	uint32_t count;
+	uint16_t port;	  /* 0 = not written */
+	struct scn_rs rs; /* weight, thresholds, inhibit, loc */
+};
+
+/* The settings of one virtual_server block, shared by its group members. */
+struct scn_vs_spec {
+	struct scn_vs vs; /* template: everything but addr/port/fwmark/rs */
+	bool proto_set;
+	bool persist_set;
+	bool gran_set;
+	int gran_prefix; /* persistence_granularity as a prefix length, -1: a mask */
+	int weight;	 /* default real_server weight */
+	bool inhibit;	 /* default real_server inhibit_on_failure */
+	struct scn_rs_spec *rs;
+	size_t nrs;
+};
+
+/* <n> must have lo..hi arguments after its keyword. Returns 0 or -EINVAL. */
+static int scn_need_args(struct scn_ctx *ctx, const struct lex_node *n, size_t lo, size_t hi,
+			 const char *what)
+{
+	if (n->ntok - 1 < lo || n->ntok - 1 > hi)
+		return scn_error(ctx, &n->tok[0].loc, "%s: expected %s", n->tok[0].text, what);
+	return 0;
+}
+
+/* Token <t> as an integer lo..hi for keyword <what>. Returns 0 or -EINVAL. */
+static int scn_kad_int(struct scn_ctx *ctx, const char *what, const struct lex_token *t,
+		       long long lo, long long hi, long long *out)
+{
+	if (units_int(t->text, lo, hi, out, ctx->ubuf, sizeof(ctx->ubuf)))
+		return scn_error(ctx, &t->loc, "%s: %s", what, ctx->ubuf);
+	return 0;
+}
+
+/* "inhibit_on_failure [BOOL]": a bare keyword is true. */
+static int scn_kad_flag(struct scn_ctx *ctx, const struct lex_node *n, bool *out)
+{
+	if (scn_need_args(ctx, n, 0, 1, "at most one boolean (on, off, true, false, yes, no)"))
+		return -EINVAL;
+	*out = true;
+	if (n->ntok == 2 && units_bool(n->tok[1].text, out, ctx->ubuf, sizeof(ctx->ubuf)))
+		return scn_error(ctx, &n->tok[1].loc, "%s: %s", n->tok[0].text, ctx->ubuf);
+	return 0;
+}
+
+/*
+ * One real_server block into <sp>: address or range, optional port, the
+ * modelled keywords (weight, uthreshold, lthreshold, inhibit_on_failure),
+ * one warning per other keepalived keyword, an error for anything else.
+ * Returns 0 or -EINVAL.
+ */
+static int scn_bind_rs_spec(struct scn_ctx *ctx, const struct lex_node *n, struct scn_vs_spec *sp)
+{
+	struct scn_rs_spec *r;
+	long long v;
+
+	if (n->ntok < 2 || n->ntok > 3)
+		return scn_error(ctx, &n->tok[0].loc,
+				 "real_server: expected 'real_server IP [PORT]'");
+	sp->rs = xrealloc(sp->rs, (sp->nrs + 1) * sizeof(*sp->rs));
+	r = &sp->rs[sp->nrs++];
+	memset(r, 0, sizeof(*r));
+	r->rs.weight = sp->weight;
+	r->rs.inhibit_on_failure = sp->inhibit;
+	r->rs.loc = n->tok[0].loc;
+	if (scn_range(ctx, &n->tok[1], "real_server", &r->first, &r->count))
+		return -EINVAL;
+	if (n->ntok == 3) {
+		if (scn_kad_int(ctx, "real_server port", &n->tok[2], 1, 65535, &v))
+			return -EINVAL;
+		r->port = (uint16_t)v;
+	}
+	for (size_t k = 0; k < n->nkids; k++) {
+		const struct lex_node *s = &n->kids[k];
+		const char *kw = s->tok[0].text;
+
+		if (!strcmp(kw, "weight")) {
+			if (scn_need_args(ctx, s, 1, 1, "a weight 0..2147483647") ||
+			    scn_kad_int(ctx, "weight", &s->tok[1], 0, INT_MAX, &v))
+				return -EINVAL;
+			r->rs.weight = (int)v;
+		} else if (!strcmp(kw, "uthreshold") || !strcmp(kw, "lthreshold")) {
+			if (scn_need_args(ctx, s, 1, 1, "a connection count") ||
+			    scn_kad_int(ctx, kw, &s->tok[1], 0, UINT32_MAX, &v))
+				return -EINVAL;
+			if (kw[0] == 'u')
+				r->rs.uthreshold = (uint32_t)v;
+			else
+				r->rs.lthreshold = (uint32_t)v;
+		} else if (!strcmp(kw, "inhibit_on_failure")) {
+			if (scn_kad_flag(ctx, s, &r->rs.inhibit_on_failure))
+				return -EINVAL;
+		} else if (!s->tok[0].quoted && scn_in_list(kad_rs_keywords, kw)) {
+			scn_warn_unmodelled(ctx, &s->tok[0]);
+		} else if (!strcmp(kw, "lb_kind")) {
+			return scn_error(ctx, &s->tok[0].loc,
+					 "lb_kind is not accepted in real_server (keepalived takes "
+					 "lvs_method there)");
+		} else {
+			char list[768];
+
+			return scn_error(
+				ctx, &s->tok[0].loc,
+				"unknown keyword '%s' in real_server; keepalived accepts %s", kw,
+				scn_join(list, sizeof(list), kad_rs_keywords, NULL));
+		}
+	}
+	return 0;
+}
+
+/*
+ * The body of one virtual_server block into <sp>: keepalived defaults (wlc,
+ * NAT, UDP, weight 1), the modelled keywords, then its real servers (which
+ * take the VS-wide weight and inhibit_on_failure wherever these are
+ * written). Returns 0 or -EINVAL.
+ */
+static int scn_bind_vs_spec(struct scn_ctx *ctx, const struct lex_node *n, struct scn_vs_spec *sp)
+{
+	struct scn_vs *vs = &sp->vs;
+	long long v;
+
+	snprintf(vs->sched, sizeof(vs->sched), "wlc");
+	vs->kind = LB_KIND_NAT;
+	vs->proto = LB_PROTO_UDP;
+	vs->sched_conf.d = 2;
+	vs->sched_conf.mh_size = 4093;
+	vs->loc = n->tok[0].loc;
+	sp->weight = 1;
+	/* real servers take the VS-wide defaults wherever these are written */
+	for (size_t k = 0; k < n->nkids; k++) {
+		const struct lex_node *s = &n->kids[k];
+		const char *kw = s->tok[0].text;
+
+		if (s->tok[0].quoted) {
+			return scn_error(ctx, &s->tok[0].loc,
+					 "unknown keyword \"%s\" in virtual_server", kw);
+		} else if (!strcmp(kw, "real_server")) {
+			continue;
+		} else if (!strcmp(kw, "lb_algo") || !strcmp(kw, "lvs_sched")) {
+			if (scn_need_args(ctx, s, 1, 1, "a scheduler name"))
+				return -EINVAL;
+			if (strlen(s->tok[1].text) >= sizeof(vs->sched))
+				return scn_error(ctx, &s->tok[1].loc,
+						 "%s: scheduler name longer than %zu characters",
+						 kw, sizeof(vs->sched) - 1);
+			strcpy(vs->sched, s->tok[1].text);
+		} else if (!strcmp(kw, "lb_kind") || !strcmp(kw, "lvs_method")) {
+			const char *m = s->ntok > 1 ? s->tok[1].text : "";
+
+			if (!strcasecmp(m, "NAT") && s->ntok == 2)
+				vs->kind = LB_KIND_NAT;
+			else if (!strcasecmp(m, "DR") && s->ntok == 2)
+				vs->kind = LB_KIND_DR;
+			else if (!strcasecmp(m, "TUN"))
+				vs->kind = LB_KIND_TUN; /* TUN options: encapsulation details */
+			else
+				return scn_error(ctx, s->ntok > 1 ? &s->tok[1].loc : &s->tok[0].loc,
+						 "%s: expected NAT, DR or TUN [options], got '%s'",
+						 kw, m);
+		} else if (!strcmp(kw, "protocol")) {
+			const char *m = s->ntok == 2 ? s->tok[1].text : "";
+
+			if (!strcasecmp(m, "TCP"))
+				vs->proto = LB_PROTO_TCP;
+			else if (!strcasecmp(m, "UDP"))
+				vs->proto = LB_PROTO_UDP;
+			else if (!strcasecmp(m, "SCTP"))
+				vs->proto = LB_PROTO_SCTP;
+			else
+				return scn_error(ctx, s->ntok > 1 ? &s->tok[1].loc : &s->tok[0].loc,
+						 "protocol: expected TCP, UDP or SCTP, got '%s'",
+						 m);
+			sp->proto_set = true;
+		} else if (!strcmp(kw, "persistence_timeout")) {
+			if (scn_need_args(ctx, s, 0, 1, "at most one timeout in seconds"))
+				return -EINVAL;
+			v = 360;
+			if (s->ntok == 2 && scn_kad_int(ctx, kw, &s->tok[1], 0, 2678400, &v))
+				return -EINVAL;
+			vs->persistence_timeout_s = (uint32_t)v;
+			sp->persist_set = true;
+		} else if (!strcmp(kw, "persistence_granularity")) {
+			if (scn_need_args(ctx, s, 1, 1, "a netmask (IPv4) or a prefix length"))
+				return -EINVAL;
+			sp->gran_prefix = -1;
+			if (strchr(s->tok[1].text, '.') || strchr(s->tok[1].text, ':')) {
+				if (scn_addr(ctx, &s->tok[1], kw, &vs->persistence_mask))
+					return -EINVAL;
+			} else {
+				if (scn_kad_int(ctx, kw, &s->tok[1], 0, 128, &v))
+					return -EINVAL;
+				sp->gran_prefix = (int)v;
+			}
+			sp->gran_set = true;
+		} else if (!strcmp(kw, "sh-port")) {
+			vs->sched_conf.flags |= LB_SCHED_F_SH_PORT;
+		} else if (!strcmp(kw, "sh-fallback")) {
+			vs->sched_conf.flags |= LB_SCHED_F_SH_FALLBACK;
+		} else if (!strcmp(kw, "mh-port")) {
+			vs->sched_conf.flags |= LB_SCHED_F_MH_PORT;
+		} else if (!strcmp(kw, "mh-fallback")) {
+			vs->sched_conf.flags |= LB_SCHED_F_MH_FALLBACK;
+		} else if (!strcmp(kw, "weight")) {
+			if (scn_need_args(ctx, s, 1, 1, "a weight 0..2147483647") ||
+			    scn_kad_int(ctx, "weight", &s->tok[1], 0, INT_MAX, &v))
+				return -EINVAL;
+			sp->weight = (int)v;
+		} else if (!strcmp(kw, "inhibit_on_failure")) {
+			if (scn_kad_flag(ctx, s, &sp->inhibit))
+				return -EINVAL;
+		} else if (scn_in_list(kad_vs_keywords, kw)) {
+			scn_warn_unmodelled(ctx, &s->tok[0]);
+		} else {
+			char list[1024];
+
+			return scn_error(
+				ctx, &s->tok[0].loc,
+				"unknown keyword '%s' in virtual_server; keepalived accepts %s", kw,
+				scn_join(list, sizeof(list), kad_vs_keywords, NULL));
+		}
+	}
+	for (size_t k = 0; k < n->nkids; k++) {
+		const struct lex_node *s = &n->kids[k];
+
+		if (!s->tok[0].quoted && !strcmp(s->tok[0].text, "real_server") &&
+		    scn_bind_rs_spec(ctx, s, sp))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Append an empty director (fields zero) named <name>; valid until the next add. */
+static struct scn_director *scn_director_add(struct scn_ctx *ctx, const char *name,
+					     const struct scn_loc *loc)
+{
+	struct scenario *scn = ctx->scn;
+	struct scn_director *d;
+
+	scn->directors = xrealloc(scn->directors, (scn->ndirectors + 1) * sizeof(*scn->directors));
+	d = &scn->directors[scn->ndirectors++];
+	memset(d, 0, sizeof(*d));
+	d->name = xstrdup(name);
+	d->loc = *loc;
+	return d;
+}
+
+/* "IP:PORT" or "fwmark N", for messages. */
+static void scn_vs_name(const struct scn_vs *vs, char *buf, size_t len)
+{
+	if (vs->fwmark)
+		snprintf(buf, len, "fwmark %u", vs->fwmark);
+	else
+		lb_addr_port_fmt(&vs->addr, vs->port, buf, len);
+}
+
+/*
+ * Add one virtual service (addr/port or fwmark) of spec <sp> to director
+ * <didx>, resolving real-server ports and ranges as keepalived does.
+ */
+static int scn_vs_add(struct scn_ctx *ctx, size_t didx, const struct scn_vs_spec *sp,
+		      const struct lb_addr *addr, uint16_t port, uint32_t fwmark)
+{
+	struct scn_director *d = &ctx->scn->directors[didx];
+	struct scn_vs vs = sp->vs, *dup;
+	char name[LB_ADDR_STRLEN + 16];
+
+	vs.addr = addr ? *addr : (struct lb_addr){ 0 };
+	vs.port = port;
+	vs.fwmark = fwmark;
+	vs.rs = NULL;
+	vs.nrs = 0;
+	scn_vs_name(&vs, name, sizeof(name));
+	/* persistence: a port-less address service or a granularity alone turn it on */
+	if (!sp->persist_set && (sp->gran_set || (!fwmark && !port)))
+		vs.persistence_timeout_s = 360;
+	{
+		uint8_t af = addr ? addr->af : LB_AF_INET;
+
+		if (!sp->gran_set) {
+			scn_mask(af, af == LB_AF_INET ? 32 : 128, &vs.persistence_mask);
+		} else if (sp->gran_prefix >= 0) {
+			unsigned plen = (unsigned)sp->gran_prefix;
+
+			if (af == LB_AF_INET && plen > 32)
+				return scn_error(
+					ctx, &vs.loc,
+					"virtual_server %s: persistence_granularity /%u is "
+					"longer than an IPv4 address",
+					name, plen);
+			scn_mask(af, plen, &vs.persistence_mask);
+		} else if (vs.persistence_mask.af != af) {
+			return scn_error(ctx, &vs.loc,
+					 "virtual_server %s: persistence_granularity is not of the "
+					 "service's address family",
+					 name);
+		}
+	}
+	for (size_t i = 0; i < d->nvs; i++) {
+		dup = &d->vs[i];
+		if (dup->fwmark == vs.fwmark && dup->port == vs.port && dup->proto == vs.proto &&
+		    lb_addr_eq(&dup->addr, &vs.addr))
+			return scn_error(ctx, &vs.loc,
+					 "virtual_server %s already defined at %s:%d:%d", name,
+					 dup->loc.file, dup->loc.line, dup->loc.col);
+	}
+	for (size_t r = 0; r < sp->nrs; r++) {
+		const struct scn_rs_spec *rp = &sp->rs[r];
+		uint16_t rport = rp->port;
+
+		if (vs.kind != LB_KIND_NAT)
+			rport = port; /* DR/TUN: the VS port (0 for fwmark) */
+		else if (!rport)
+			rport = port;
+		for (uint32_t k = 0; k < rp->count; k++) {
+			struct scn_rs rs = rp->rs;
+			bool seen = false;
+
+			lb_addr_add(&rp->first, k, &rs.addr);
+			rs.port = rport;
+			for (size_t j = 0; j < vs.nrs && !seen; j++)
+				seen = vs.rs[j].port == rs.port &&
+				       lb_addr_eq(&vs.rs[j].addr, &rs.addr);
+			if (seen) {
+				char b[LB_ADDR_STRLEN];
+
+				scn_warn(ctx, &rs.loc,
+					 "virtual_server %s: duplicate real_server %s dropped (as "
+					 "keepalived does)",
+					 name, lb_addr_port_fmt(&rs.addr, rs.port, b, sizeof(b)));
+				continue;
+			}
+			vs.rs = xrealloc(vs.rs, (vs.nrs + 1) * sizeof(*vs.rs));
+			vs.rs[vs.nrs++] = rs;
+		}
+	}
+	if (!vs.nrs) {
+		scn_warn(ctx, &vs.loc,
+			 "virtual_server %s has no real_server: dropped (as keepalived does)",
+			 name);
+		return 0;
+	}
+	d->vs = xrealloc(d->vs, (d->nvs + 1) * sizeof(*d->vs));
+	d->vs[d->nvs++] = vs;
+	return 0;
+}
+
+/* The virtual_server_group node named <name>, NULL when none. */
+static const struct lex_node *scn_group_find(struct scn_ctx *ctx, const char *name)
+{
+	for (size_t i = 0; i < ctx->ngroups; i++)
+		if (!strcmp(ctx->groups[i]->tok[1].text, name))
+			return ctx->groups[i];
+	return NULL;
+}
+
+/* Add every member of virtual_server_group <g> with the settings <sp>. */
+static int scn_vs_group(struct scn_ctx *ctx, size_t didx, const struct scn_vs_spec *sp,
+			const struct lex_node *g)
+{
+	long long v;
+
+	if (!g->nkids)
+		return scn_error(ctx, &g->tok[0].loc, "virtual_server_group %s is empty",
+				 g->tok[1].text);
+	for (size_t k = 0; k < g->nkids; k++) {
+		const struct lex_node *e = &g->kids[k];
+		struct lb_addr first;
+		uint32_t count;
+		uint16_t port = 0;
+
+		if (!strcmp(e->tok[0].text, "fwmark")) {
+			if (scn_need_args(ctx, e, 1, 2, "fwmark N [inet|inet6]") ||
+			    scn_kad_int(ctx, "fwmark", &e->tok[1], 1, UINT32_MAX, &v) ||
+			    scn_vs_add(ctx, didx, sp, NULL, 0, (uint32_t)v))
+				return -EINVAL;
+			continue;
+		}
+		if (e->ntok > 2 || e->block)
+			return scn_error(
+				ctx, &e->tok[0].loc,
+				"virtual_server_group: expected 'IP [PORT]', 'IP-RANGE [PORT]' "
+				"or 'fwmark N'");
+		if (scn_range(ctx, &e->tok[0], "virtual_server_group", &first, &count))
+			return -EINVAL;
+		if (e->ntok == 2) {
+			if (scn_kad_int(ctx, "virtual_server_group port", &e->tok[1], 0, 65535, &v))
+				return -EINVAL;
+			port = (uint16_t)v;
+		}
+		for (uint32_t i = 0; i < count; i++) {
+			struct lb_addr a;
+
+			lb_addr_add(&first, i, &a);
+			if (scn_vs_add(ctx, didx, sp, &a, port, 0))
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A virtual_server block ("IP [PORT]", "fwmark N" or "group NAME") into
+ * director <didx>: one service per address of the group. Returns 0 or -EINVAL.
+ */
+static int scn_bind_vs(struct scn_ctx *ctx, size_t didx, const struct lex_node *n)
+{
+	struct scn_vs_spec sp = { 0 };
+	const char *form = n->ntok > 1 ? n->tok[1].text : "";
+	long long v;
+	int ret;
+
+	if (!n->block)
+		return scn_error(ctx, &n->tok[0].loc, "virtual_server needs a { } block");
+	if (n->ntok < 2 || n->ntok > 3)
+		return scn_error(
+			ctx, &n->tok[0].loc,
+			"virtual_server: expected 'IP [PORT]', 'fwmark N' or 'group NAME'");
+	ret = scn_bind_vs_spec(ctx, n, &sp);
+	if (ret)
+		goto out_free;
+	if (!sp.proto_set && strcmp(form, "fwmark"))
+		scn_warn(ctx, &n->tok[0].loc,
+			 "virtual_server %s%s%s: no protocol given, UDP assumed (as keepalived "
+			 "does)",
+			 form, n->ntok > 2 ? " " : "", n->ntok > 2 ? n->tok[2].text : "");
+	if (!strcmp(form, "fwmark") && n->ntok == 3) {
+		ret = scn_kad_int(ctx, "fwmark", &n->tok[2], 1, UINT32_MAX, &v);
+		if (!ret)
+			ret = scn_vs_add(ctx, didx, &sp, NULL, 0, (uint32_t)v);
+	} else if (!strcmp(form, "group") && n->ntok == 3) {
+		const struct lex_node *g = scn_group_find(ctx, n->tok[2].text);
+
+		if (!g)
+			ret = scn_error(ctx, &n->tok[2].loc,
+					"virtual_server group: no virtual_server_group named '%s'",
+					n->tok[2].text);
+		else
+			ret = scn_vs_group(ctx, didx, &sp, g);
+	} else {
+		struct lb_addr a;
+		uint16_t port = 0;
+
+		ret = scn_addr(ctx, &n->tok[1], "virtual_server", &a);
+		if (!ret && n->ntok == 3) {
+			ret = scn_kad_int(ctx, "virtual_server port", &n->tok[2], 0, 65535, &v);
+			port = (uint16_t)v;
+		}
+		if (!ret)
+			ret = scn_vs_add(ctx, didx, &sp, &a, port, 0);
+	}
+out_free:
+	free(sp.rs);
+	return ret;
+}
+
+/*
+ * One keepalived statement at top level or in a director block:
+ * virtual_server is bound into director <didx> (made on first use when
+ * <didx> is 0: the implicit director), the other known keepalived blocks
+ * warn once. Returns 0 or -EINVAL.
+ */
+static int scn_bind_kad(struct scn_ctx *ctx, size_t didx, const struct lex_node *n)
+{
+	const struct lex_token *kw = &n->tok[0];
+
+	if (!kw->quoted && !strcmp(kw->text, "virtual_server")) {
+		if (!didx) {
+			if (!ctx->implicit_dir) {
+				struct scn_loc given[4];
+				struct scn_director *d;
+
+				for (size_t i = 0; i < ctx->scn->ndirectors; i++)
+					if (!strcmp(ctx->scn->directors[i].name, "director"))
+						return scn_error(
+							ctx, &kw->loc,
+							"virtual_server outside a director block "
+							"belongs to the implicit director "
+							"'director', "
+							"which is also defined at %s:%d:%d",
+							ctx->scn->directors[i].loc.file,
+							ctx->scn->directors[i].loc.line,
+							ctx->scn->directors[i].loc.col);
+				d = scn_director_add(ctx, "director", &kw->loc);
+				ctx->implicit_dir = ctx->scn->ndirectors;
+				if (scn_bind(ctx, BLK_DIRECTOR, NULL, "director", &kw->loc, d,
+					     false, given))
+					return -EINVAL;
+			}
+			didx = ctx->implicit_dir;
+		}
+		return scn_bind_vs(ctx, didx - 1, n);
+	}
+	if (!kw->quoted && !strcmp(kw->text, "virtual_server_group"))
+		return 0; /* collected beforehand; bound where used */
+	if (!kw->quoted && scn_in_list(kad_top_keywords, kw->text)) {
+		scn_warn_unmodelled(ctx, kw);
+		return 0;
+	}
+	{
+		char list[1024];
+
+		return scn_error(
+			ctx, &kw->loc,
+			"unknown keyword '%s'; expected an lbsim block (simulation, clients, "
+			"server, link, director, expect) or a keepalived one (%s)",
+			kw->text, scn_join(list, sizeof(list), kad_top_keywords, NULL));
+	}
+}
+
+/*
+ * A director block: its own keys (cpu_per_packet, nic) and keepalived
+ * statements, written inline or included. Returns 0 or -EINVAL.
+ */
+static int scn_bind_director(struct scn_ctx *ctx, const struct lex_node *n)
+{
+	struct scenario *scn = ctx->scn;
+	struct scn_loc given[4];
+	size_t didx;
+
+	if (scn_header(ctx, n, true))
+		return -EINVAL;
+	for (size_t i = 0; i < scn->ndirectors; i++)
+		if (!strcmp(scn->directors[i].name, n->tok[1].text))
+			return scn_error(ctx, &n->tok[1].loc,
+					 "director '%s' already defined at %s:%d:%d",
+					 n->tok[1].text, scn->directors[i].loc.file,
+					 scn->directors[i].loc.line, scn->directors[i].loc.col);
+	scn_director_add(ctx, n->tok[1].text, &n->tok[0].loc);
+	didx = scn->ndirectors;
+	if (scn_bind(ctx, BLK_DIRECTOR, n, n->tok[1].text, &n->tok[0].loc,
+		     &scn->directors[didx - 1], true, given))
+		return -EINVAL;
+	for (size_t k = 0; k < n->nkids; k++)
+		if (!scn_is_key(BLK_DIRECTOR, &n->kids[k].tok[0]) &&
+		    scn_bind_kad(ctx, didx, &n->kids[k]))
+			return -EINVAL;
+	return 0;
+}
+
+/* ---- --set ---- */
+
+/*
+ * Parse and tokenize every --set up front so a bad path fails before
+ * anything is bound. Returns 0 or -EINVAL ("--set:1:COL: error: ...").
+ */
+static int scn_sets_parse(struct scn_ctx *ctx, const struct scn_set *sets, size_t nsets)
+{
+	if (nsets)
+		ctx->set_file = lexer_intern(ctx->lx, "--set");
+	ctx->sets = xcalloc(nsets ? nsets : 1, sizeof(*ctx->sets));
+	ctx->nsets = nsets;
+	for (size_t i = 0; i < nsets; i++) {
+		struct scn_pset *ps = &ctx->sets[i];
+		const char *path = sets[i].path ? sets[i].path : "";
+		const char *dot = strchr(path, '.'), *last = strrchr(path, '.');
+		struct scn_loc loc = { ctx->set_file, 1, 1 };
+		char list[512];
+		size_t bl = dot ? (size_t)(dot - path) : strlen(path);
+		const struct lex_node *v;
+
+		ps->path = path;
+		ps->blk = -1;
+		for (int b = 0; b < BLK_COUNT; b++)
+			if (strlen(scn_blocks[b].name) == bl &&
+			    !strncmp(scn_blocks[b].name, path, bl))
+				ps->blk = b;
+		if (ps->blk < 0 || !dot)
+			return scn_error(ctx, &loc,
+					 "--set %s: expected BLOCK[.NAME].KEY with BLOCK one of "
+					 "simulation, clients, server, link, director, expect",
+					 path);
+		if (scn_blocks[ps->blk].named) {
+			if (last == dot || last == dot + 1)
+				return scn_error(ctx, &loc, "--set %s: expected %s.NAME.KEY", path,
+						 scn_blocks[ps->blk].name);
+			ps->name = xstrndup(dot + 1, (size_t)(last - dot - 1));
+		}
+		ps->key.text = xstrdup(scn_blocks[ps->blk].named ? last + 1 : dot + 1);
+		ps->key.loc = loc;
+		if (scn_blocks[ps->blk].params) {
+			ps->p = scn_param_find(scn_blocks[ps->blk].params, ps->key.text);
+			if (!ps->p)
+				return scn_error(
+					ctx, &loc,
+					"--set %s: unknown key '%s' for %s; expected one of %s",
+					path, ps->key.text, scn_blocks[ps->blk].name,
+					scn_join(list, sizeof(list), NULL,
+						 scn_blocks[ps->blk].params));
+		} else if (scn_metric_find(ps->key.text) < 0) {
+			return scn_error(ctx, &loc,
+					 "--set %s: unknown expect metric '%s'; expected one of %s",
+					 path, ps->key.text,
+					 scn_join(list, sizeof(list), scn_expect_metrics, NULL));
+		}
+		if (lexer_read_string(ctx->lx, "--set", (int)strlen(path) + 2,
+				      sets[i].value ? sets[i].value : "", &ps->val, ctx->err,
+				      ctx->errlen))
+			return -EINVAL;
+		v = ps->val.nkids == 1 ? &ps->val.kids[0] : NULL;
+		if (!v || v->block)
+			return scn_error(ctx, &loc,
+					 "--set %s: expected one value (no braces) after '='",
+					 path);
+		{
+			size_t need;
+
+			if (scn_arity(ctx, ps->p, &ps->key, v->tok, v->ntok, &need) ||
+			    scn_check_args(ctx, ps->blk, ps->p, &ps->key, v->tok, v->ntok, need,
+					   true))
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Every --set must have matched a block. Returns 0 or -EINVAL. */
+static int scn_sets_check_used(struct scn_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nsets; i++) {
+		const struct scn_pset *ps = &ctx->sets[i];
+		struct scn_loc loc = { ctx->set_file, 1, 1 };
+
+		if (!ps->used)
+			return scn_error(
+				ctx, &loc, "--set %s: no %s block named '%s' in the scenario",
+				ps->path, scn_blocks[ps->blk].name, ps->name ? ps->name : "");
+	}
+	return 0;
+}
+
+/* Free the parsed --set values (NULL-safe on a partial parse). */
+static void scn_sets_free(struct scn_ctx *ctx)
+{
+	for (size_t i = 0; ctx->sets && i < ctx->nsets; i++) {
+		free(ctx->sets[i].name);
+		free(ctx->sets[i].key.text);
+		lex_node_fini(&ctx->sets[i].val);
+	}
+	free(ctx->sets);
+}
+
+/* ---- the whole file ---- */
+
+static int scn_collect_groups(struct scn_ctx *ctx, const struct lex_node *root, int depth)
+{
+	for (size_t k = 0; k < root->nkids; k++) {
+		const struct lex_node *n = &root->kids[k];
+		const char *kw = n->tok[0].text;
+
+		if (depth == 0 && !strcmp(kw, "director") && n->block) {
+			if (scn_collect_groups(ctx, n, 1))
+				return -EINVAL;
+			continue;
+		}
+		if (strcmp(kw, "virtual_server_group"))
+			continue;
+		if (n->ntok != 2 || !n->block)
+			return scn_error(ctx, &n->tok[0].loc,
+					 "virtual_server_group: expected 'virtual_server_group "
+					 "NAME { ... }'");
+		if (scn_group_find(ctx, n->tok[1].text))
+			return scn_error(ctx, &n->tok[1].loc,
+					 "virtual_server_group '%s' defined twice", n->tok[1].text);
+		ctx->groups = xrealloc(ctx->groups, (ctx->ngroups + 1) * sizeof(*ctx->groups));
+		ctx->groups[ctx->ngroups++] = n;
+	}
+	return 0;
+}
+
+/*
+ * Bind the top-level statements in order; the simulation block and the
+ * expect blocks are bound after the walk so --set applies to them even when
+ * the file has none. Returns 0 or -EINVAL.
+ */
+static int scn_bind_root(struct scn_ctx *ctx, const struct lex_node *root)
+{
+	struct scenario *scn = ctx->scn;
+	const struct lex_node *sim = NULL, **expects = NULL;
+	struct scn_loc given[16], top = { lexer_intern(ctx->lx, scn->path), 1, 1 };
+	size_t nexpects = 0;
+	int ret = scn_collect_groups(ctx, root, 0);
+
+	for (size_t k = 0; k < root->nkids && !ret; k++) {
+		const struct lex_node *n = &root->kids[k];
+		const struct lex_token *kw = &n->tok[0];
+
+		if (kw->quoted) {
+			ret = scn_bind_kad(ctx, 0, n);
+		} else if (!strcmp(kw->text, "simulation")) {
+			if (sim)
+				ret = scn_error(ctx, &kw->loc,
+						"simulation already given at %s:%d:%d",
+						sim->tok[0].loc.file, sim->tok[0].loc.line,
+						sim->tok[0].loc.col);
+			else if (!scn_header(ctx, n, false))
+				sim = n;
+			else
+				ret = -EINVAL;
+		} else if (!strcmp(kw->text, "clients")) {
+			ret = scn_bind_clients(ctx, n);
+		} else if (!strcmp(kw->text, "server")) {
+			ret = scn_bind_servers(ctx, n);
+		} else if (!strcmp(kw->text, "link")) {
+			ret = scn_bind_link(ctx, n);
+		} else if (!strcmp(kw->text, "director")) {
+			ret = scn_bind_director(ctx, n);
+		} else if (!strcmp(kw->text, "expect")) {
+			ret = scn_header(ctx, n, false);
+			expects = xrealloc(expects, (nexpects + 1) * sizeof(*expects));
+			expects[nexpects++] = n;
+		} else if (!strcmp(kw->text, "fault")) {
+			scn_warn(ctx, &kw->loc,
+				 "lbsim block 'fault' is not implemented yet (ignored)");
+		} else {
+			ret = scn_bind_kad(ctx, 0, n);
+		}
+	}
+	if (!ret) {
+		scn->sim.loc = sim ? sim->tok[0].loc : top;
+		ret = scn_bind(ctx, BLK_SIM, sim, NULL, &scn->sim.loc, &scn->sim, false, given);
+		if (!ret && scn->sim.duration_ns <= scn->sim.warmup_ns)
+			ret = scn_error(ctx, given[1].file ? &given[1] : &scn->sim.loc,
+					"warmup (%.9gs) must be shorter than duration (%.9gs)",
+					sim_time_to_sec(scn->sim.warmup_ns),
+					sim_time_to_sec(scn->sim.duration_ns));
+	}
+	if (!ret)
+		ret = scn_bind_expects(ctx, expects, nexpects);
+	free(expects);
+	return ret;
+}
+
+/* References between blocks, implicit servers, what must exist. */
+static int scn_check(struct scn_ctx *ctx)
+{
+	struct scenario *scn = ctx->scn;
+	struct scn_server tmpl = { 0 };
+	struct scn_loc given[16], first = { 0 };
+	size_t nvs = 0, nimplicit = 0;
+	char list[512];
+	size_t ll = 0;
+
+	for (size_t d = 0; d < scn->ndirectors; d++)
+		nvs += scn->directors[d].nvs;
+	if (!nvs) {
+		struct scn_loc top = { lexer_intern(ctx->lx, scn->path), 1, 1 };
+
+		return scn_error(ctx, &top,
+				 "no virtual_server: a scenario needs at least one (keepalived "
+				 "syntax: virtual_server IP PORT { real_server IP PORT { } })");
+	}
+	list[0] = '\0';
+	for (size_t i = 0; i < scn->nlinks && ll < sizeof(list); i++)
+		ll += (size_t)snprintf(list + ll, sizeof(list) - ll, "%s%s", i ? ", " : "",
+				       scn->links[i].name);
+	if (!scn->nlinks)
+		snprintf(list, sizeof(list), "none");
+	for (size_t i = 0; i < scn->nclients; i++) {
+		const struct scn_clients *c = &scn->clients[i];
+		const struct scn_vs *hit = NULL;
+		char buf[LB_ADDR_STRLEN];
+
+		if (c->link && !scenario_find_link(scn, c->link))
+			return scn_error(ctx, &c->loc,
+					 "clients %s: link '%s' is not defined (links: %s)",
+					 c->name, c->link, list);
+		for (size_t d = 0; d < scn->ndirectors && !hit; d++)
+			for (size_t v = 0; v < scn->directors[d].nvs && !hit; v++) {
+				const struct scn_vs *vs = &scn->directors[d].vs[v];
+
+				if (!vs->fwmark && lb_addr_eq(&vs->addr, &c->target) &&
+				    (vs->port == c->target_port || !vs->port))
+					hit = vs;
+			}
+		lb_addr_port_fmt(&c->target, c->target_port, buf, sizeof(buf));
+		if (!hit)
+			return scn_error(ctx, &c->loc,
+					 "clients %s: target %s is not a virtual_server", c->name,
+					 buf);
+		if (hit->proto != c->proto)
+			return scn_error(
+				ctx, &c->loc,
+				"clients %s: target %s is a %s virtual_server but the clients "
+				"use %s (protocol)",
+				c->name, buf,
+				hit->proto == LB_PROTO_UDP   ? "UDP"
+				: hit->proto == LB_PROTO_TCP ? "TCP"
+							     : "SCTP",
+				c->proto == LB_PROTO_UDP ? "UDP" : "TCP");
+	}
+	for (size_t i = 0; i < scn->nservers; i++) {
+		const struct scn_server *s = &scn->servers[i];
+
+		if (s->link && !scenario_find_link(scn, s->link))
+			return scn_error(ctx, &s->loc,
+					 "server: link '%s' is not defined (links: %s)", s->link,
+					 list);
+	}
+	/* every real server needs a server model; unused server blocks are suspicious */
+	{
+		struct scn_loc tl = { lexer_intern(ctx->lx, scn->path), 1, 1 };
+
+		if (scn_bind(ctx, BLK_SERVER, NULL, "", &tl, &tmpl, false, given))
+			return -EINVAL;
+	}
+	for (size_t d = 0; d < scn->ndirectors; d++)
+		for (size_t v = 0; v < scn->directors[d].nvs; v++)
+			for (size_t r = 0; r < scn->directors[d].vs[v].nrs; r++) {
+				const struct scn_rs *rs = &scn->directors[d].vs[v].rs[r];
+				struct scn_server *s;
+
+				if (scenario_find_server(scn, &rs->addr))
+					continue;
+				scn->servers = xrealloc(
+					scn->servers, (scn->nservers + 1) * sizeof(*scn->servers));
+				s = &scn->servers[scn->nservers++];
+				*s = tmpl;
+				s->addr = rs->addr;
+				s->implicit = true;
+				s->loc = rs->loc;
+				if (!nimplicit++)
+					first = rs->loc;
+			}
+	if (nimplicit)
+		scn_warn(ctx, &first,
+			 "%zu real server(s) have no server block: default servers used (workers "
+			 "%u, "
+			 "speed %g, backlog %u, fifo)",
+			 nimplicit, tmpl.workers, tmpl.speed, tmpl.backlog);
+	for (size_t i = 0; i < scn->nservers; i++) {
+		const struct scn_server *s = &scn->servers[i];
+		bool used = false;
+
+		for (size_t d = 0; d < scn->ndirectors && !used; d++)
+			for (size_t v = 0; v < scn->directors[d].nvs && !used; v++)
+				for (size_t r = 0; r < scn->directors[d].vs[v].nrs && !used; r++)
+					used = lb_addr_eq(&scn->directors[d].vs[v].rs[r].addr,
+							  &s->addr);
+		if (!used) {
+			char buf[LB_ADDR_STRLEN];
+
+			scn_warn(ctx, &s->loc,
+				 "server %s is no real_server of any virtual_server (unused)",
+				 lb_addr_fmt(&s->addr, buf, sizeof(buf)));
+		}
+	}
+	return 0;
+}
+
+/*
+ * Load the scenario <path> with the overrides <sets>. On success returns 0
+ * and *out (the caller's; scenario_free). On bad input returns -EINVAL with
+ * one message "file:line:col: error: ..." in err and *out untouched;
+ * everything built so far is freed.
+ */
+int scenario_load(const char *path, const struct scn_set *sets, size_t nsets, struct scenario **out,
+		  char *err, size_t errlen)
+{
+	struct scn_ctx ctx = { 0 };
+	struct lex_node root = { 0 };
+	struct scenario *scn = xcalloc(1, sizeof(*scn));
+	char **w;
+	size_t nw;
+	int ret;
+
+	scn->path = xstrdup(path);
+	ctx.scn = scn;
+	ctx.lx = lexer_new();
+	ctx.err = err;
+	ctx.errlen = errlen;
+	ctx.top_dir = scn_dir_of(path);
+	ret = scn_sets_parse(&ctx, sets, nsets);
+	if (!ret)
+		ret = lexer_read_file(ctx.lx, path, &root, err, errlen);
+	w = lexer_take_warnings(ctx.lx, &nw);
+	for (size_t i = 0; i < nw; i++)
+		scn_add_warning(scn, w[i]);
+	free(w);
+	if (!ret)
+		ret = scn_bind_root(&ctx, &root);
+	if (!ret)
+		ret = scn_sets_check_used(&ctx);
+	if (!ret)
+		ret = scn_check(&ctx);
+	lexer_sha256(ctx.lx, scn->sha256);
+	scn->files = lexer_take_files(ctx.lx, &scn->nfiles);
+	lex_node_fini(&root);
+	scn_sets_free(&ctx);
+	lexer_free(ctx.lx);
+	free(ctx.warned);
+	free(ctx.groups);
+	free(ctx.top_dir);
+	if (ret) {
+		scenario_free(scn);
+		return ret;
+	}
+	*out = scn;
+	return 0;
+}
+
+/* Free <scn> and everything it owns; NULL is accepted. */
+void scenario_free(struct scenario *scn)
+{
+	if (!scn)
+		return;
+	for (size_t i = 0; i < scn->nclients; i++) {
+		struct scn_clients *c = &scn->clients[i];
+
+		free(c->name);
+		free(c->link);
+		dist_fini(&c->service);
+		dist_fini(&c->request_size);
+		dist_fini(&c->response_size);
+		dist_fini(&c->requests);
+		dist_fini(&c->think);
+	}
+	free(scn->clients);
+	for (size_t i = 0; i < scn->nservers; i++)
+		free(scn->servers[i].link);
+	free(scn->servers);
+	for (size_t i = 0; i < scn->nlinks; i++)
+		free(scn->links[i].name);
+	free(scn->links);
+	for (size_t i = 0; i < scn->ndirectors; i++) {
+		for (size_t v = 0; v < scn->directors[i].nvs; v++)
+			free(scn->directors[i].vs[v].rs);
+		free(scn->directors[i].vs);
+		free(scn->directors[i].name);
+	}
+	free(scn->directors);
+	for (size_t i = 0; i < scn->nexpects; i++) {
+		free(scn->expects[i].metric);
+		free(scn->expects[i].text);
+	}
+	free(scn->expects);
+	for (size_t i = 0; i < scn->nwarnings; i++)
+		free(scn->warnings[i]);
+	free(scn->warnings);
+	for (size_t i = 0; i < scn->nfiles; i++)
+		free(scn->files[i]);
+	free(scn->files);
+	free(scn->path);
+	free(scn);
+}
+
+/* The server model for address <addr>, NULL when none. */
+struct scn_server *scenario_find_server(const struct scenario *scn, const struct lb_addr *addr)
+{
+	for (size_t i = 0; i < scn->nservers; i++)
+		if (lb_addr_eq(&scn->servers[i].addr, addr))
+			return &scn->servers[i];
+	return NULL;
+}
+
+/* The link named <name>, NULL when none. */
+struct scn_link *scenario_find_link(const struct scenario *scn, const char *name)
+{
+	for (size_t i = 0; i < scn->nlinks; i++)
+		if (!strcmp(scn->links[i].name, name))
+			return &scn->links[i];
+	return NULL;
+}

@@ -1,0 +1,14 @@
+/*
+ * tools/bench.h - benchmark sections of lbbench that live outside lbbench.c.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef LBSIM_TOOLS_BENCH_H
+#define LBSIM_TOOLS_BENCH_H
+
+#include <stdbool.h>
+
+/* Print one line per figure beside its goal; false when a goal was missed. */
+bool bench_e2e_supermarket(void);
+
+#endif /* LBSIM_TOOLS_BENCH_H */
