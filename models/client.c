@@ -122,14 +122,14 @@ static void conn_give_up(struct mconn *c, bool refused)
 {
 	struct world *w = c->pop->w;
 
-	if (c->counted) {
-		uint64_t n = c->nreq - c->k;
+	uint64_t n = c->nreq - c->k;
 
+	w->interval_errors += n;
+	if (c->counted) {
 		if (refused)
 			w->refused += n;
 		else
 			w->failed += n;
-		w->interval_errors += n;
 	}
 	conn_release(c);
 }
@@ -302,13 +302,14 @@ static void conn_response(struct mconn *c)
 	sim_time_t rt = now - c->sent_at;
 
 	director_process(c->rs->vs->dir, now, (link_segments(conn_resp_bytes(c)) + 1) / 2, 0);
-	if (c->counted && now <= w->measure_end) {
-		if (p->cfg->timeout_ns && rt > p->cfg->timeout_ns) {
+	if (p->cfg->timeout_ns && rt > p->cfg->timeout_ns) {
+		w->interval_errors++;
+		if (c->counted)
 			w->failed++;
-			w->interval_errors++;
-		} else {
+	} else {
+		w->interval_completed++;
+		if (c->counted) {
 			w->completed++;
-			w->interval_completed++;
 			c->rs->requests++;
 			stat_hist_add(w->response, (uint64_t)rt);
 			if (w->scn->sim.max_requests && w->completed >= w->scn->sim.max_requests)

@@ -120,8 +120,12 @@ int cmd_check(const struct cli_opts *o)
 	for (size_t d = 0; d < scn->ndirectors; d++) {
 		const struct scn_director *dir = &scn->directors[d];
 
-		fprintf(f, "director %s: cpu %g us per packet, nic %g Gbit/s\n", dir->name,
-			sim_time_to_sec(dir->cpu_per_packet_ns) * 1e6, dir->nic_bps / 1e9);
+		fprintf(f, "director %s: cpu %g us per packet, nic ", dir->name,
+			sim_time_to_sec(dir->cpu_per_packet_ns) * 1e6);
+		if (dir->nic_bps > 0)
+			fprintf(f, "%g Gbit/s\n", dir->nic_bps / 1e9);
+		else
+			fprintf(f, "unlimited\n");
 		for (size_t i = 0; i < dir->nvs; i++)
 			check_vs(f, scn, &dir->vs[i], o->algo);
 	}
@@ -135,17 +139,21 @@ int cmd_check(const struct cli_opts *o)
 		check_dist(f, &c->service, 1e3, "ms");
 		fprintf(f, ", response ");
 		check_dist(f, &c->response_size, 1, "B");
-		fprintf(f, ", requests/conn ");
-		check_dist(f, &c->requests, 1, "");
+		fprintf(f, ", requests ");
+		check_dist(f, &c->requests, 1, "per connection");
 		fprintf(f, "\n");
 		check_load(f, scn, c);
 	}
 	for (size_t i = 0; i < scn->nlinks; i++) {
 		const struct scn_link *l = &scn->links[i];
 
-		fprintf(f, "link %s: latency %g ms, bandwidth %g Mbit/s, loss %g %%, mtu %u%s\n",
-			l->name, sim_time_to_sec(l->latency_ns) * 1e3, l->bandwidth_bps / 1e6,
-			l->loss * 100, l->mtu, l->up ? "" : ", DOWN");
+		fprintf(f, "link %s: latency %g ms, bandwidth ", l->name,
+			sim_time_to_sec(l->latency_ns) * 1e3);
+		if (l->bandwidth_bps > 0)
+			fprintf(f, "%g Mbit/s", l->bandwidth_bps / 1e6);
+		else
+			fprintf(f, "unlimited");
+		fprintf(f, ", loss %g %%, mtu %u%s\n", l->loss * 100, l->mtu, l->up ? "" : ", DOWN");
 	}
 	for (size_t i = 0; i < scn->nexpects; i++)
 		fprintf(f, "expect %s\n", scn->expects[i].text);

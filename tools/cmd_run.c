@@ -337,6 +337,20 @@ static void cmd_report_reps(FILE *f, struct run_result *const *rs, char **algos,
 	free(x);
 }
 
+/* Name every expect {} line that failed, per run (compare prints no PASS/FAIL table). */
+static void cmd_report_failed_expects(FILE *f, struct run_result *const *rs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < rs[i]->nexpects; k++) {
+			const struct run_expect_result *x = &rs[i]->expects[k];
+
+			if (x->pass)
+				continue;
+			fprintf(f, "lbsim: %s: %s (seed %" PRIu64 "): expect %s failed (measured %g)\n",
+				x->where, rs[i]->algo, rs[i]->seed, x->text, x->measured);
+		}
+}
+
 int cmd_compare(const struct cli_opts *o)
 {
 	struct scenario *scn;
@@ -380,6 +394,7 @@ int cmd_compare(const struct cli_opts *o)
 			if (o->reps > 1)
 				cmd_report_reps(stdout, rs, algos, nalgos, o->reps);
 		}
+		cmd_report_failed_expects(stderr, rs, nruns);
 		rc = failed ? CLI_EXIT_EXPECT : CLI_EXIT_OK;
 	}
 out_free_runs:
