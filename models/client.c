@@ -154,6 +154,11 @@ static void conn_start(struct mconn *c)
 	sim_time_t now = sim_now(p->w->sim);
 
 	c->sent_at = now;
+	if (p->link && !p->link->cfg->up) {
+		/* The SYN never arrives: the client gives up. */
+		conn_give_up(c, false);
+		return;
+	}
 	conn_after(c, link_transit(p->link, LINK_INBOUND, now, 0, 1), CONN_EV_SYN);
 }
 
@@ -235,7 +240,8 @@ static void conn_request_at_server(struct mconn *c)
 	struct director *d = r->vs->dir;
 	bool first = c->k == 0;
 
-	switch (server_offer(r->srv, c, first)) {
+	/* A server behind a cut link is as silent as a dead one. */
+	switch (r->srv->link && !r->srv->link->cfg->up ? SERVER_DOWN : server_offer(r->srv, c, first)) {
 	case SERVER_TAKEN:
 		return;
 	case SERVER_FULL:

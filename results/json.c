@@ -19,7 +19,8 @@
  * <s> as a JSON string: quotes and backslashes escaped, control characters
  * as \u00XX, other bytes (UTF-8 included) as they are. NULL becomes null.
  */
-static void json_str(FILE *f, const char *s)
+/* Write <s> as a JSON string (null for NULL), escaped. Also used for run params. */
+void result_json_string(FILE *f, const char *s)
 {
 	const unsigned char *p;
 
@@ -66,7 +67,7 @@ static void json_num(FILE *f, double v)
 
 static void json_key(FILE *f, const char *key)
 {
-	json_str(f, key);
+	result_json_string(f, key);
 	fputs(": ", f);
 }
 
@@ -86,7 +87,7 @@ static void json_server(FILE *f, const struct run_server_result *s)
 {
 	fputc('{', f);
 	json_key(f, "addr");
-	json_str(f, s->addr);
+	result_json_string(f, s->addr);
 	fputs(", ", f);
 	json_u64(f, "requests", s->requests);
 	fputs(", ", f);
@@ -104,13 +105,13 @@ static void json_expect(FILE *f, const struct run_expect_result *e)
 {
 	fputc('{', f);
 	json_key(f, "text");
-	json_str(f, e->text);
+	result_json_string(f, e->text);
 	fputs(", ", f);
 	json_key(f, "where");
-	json_str(f, e->where);
+	result_json_string(f, e->where);
 	fputs(", ", f);
 	json_key(f, "metric");
-	json_str(f, e->metric);
+	result_json_string(f, e->metric);
 	fputs(", ", f);
 	json_key(f, "measured");
 	if (e->known)
@@ -130,12 +131,12 @@ static void json_result(FILE *f, const struct run_result *r)
 
 	fputc('{', f);
 	json_key(f, "scenario");
-	json_str(f, r->scenario);
+	result_json_string(f, r->scenario);
 	fputs(", ", f);
 	json_u64(f, "seed", r->seed);
 	fputs(", ", f);
 	json_key(f, "algo");
-	json_str(f, r->algo);
+	result_json_string(f, r->algo);
 	fputs(", ", f);
 	json_u64(f, "requests", r->requests);
 	fputs(", ", f);

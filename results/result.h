@@ -92,6 +92,7 @@ int run_result_metric(const struct run_result *r, const char *name, double *out)
 
 /* ---- writers (results/json.c, report.c, store.c, plot.c) ---- */
 #include <stdio.h>
+void result_json_string(FILE *f, const char *s);
 void result_json_write(FILE *f, const struct run_result *r);
 void result_json_write_array(FILE *f, struct run_result *const *rs, size_t n);
 void result_report_run(FILE *f, const struct run_result *r);

@@ -53,55 +53,28 @@ static int cmd_check_algo(const char *name)
 	return CLI_EXIT_INPUT;
 }
 
-/* Append <s> to the growing buffer as a JSON string. */
-static void cmd_json_str(char **buf, size_t *len, const char *s)
-{
-	size_t need = *len + 2 * strlen(s) * 3 + 8;
-
-	*buf = xrealloc(*buf, need + 1);
-	(*buf)[(*len)++] = '"';
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\') {
-			(*buf)[(*len)++] = '\\';
-			(*buf)[(*len)++] = (char)ch;
-		} else if (ch < 0x20) {
-			*len += (size_t)sprintf(*buf + *len, "\\u%04x", ch);
-		} else {
-			(*buf)[(*len)++] = (char)ch;
-		}
-	}
-	(*buf)[(*len)++] = '"';
-	(*buf)[*len] = '\0';
-}
-
-/* The overrides of this run, as the JSON stored in run.params. */
+/* The overrides of this run, as the JSON stored in run.params (owned by the caller). */
 static char *cmd_params_json(const struct cli_opts *o, const char *algo, uint64_t seed)
 {
-	char *buf = xstrdup("{\"algo\":");
-	size_t len = strlen(buf);
-	char num[48];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
 
-	cmd_json_str(&buf, &len, algo ? algo : "");
-	snprintf(num, sizeof(num), ",\"seed\":%" PRIu64 ",\"set\":{", seed);
-	buf = xrealloc(buf, len + strlen(num) + 1);
-	strcpy(buf + len, num);
-	len += strlen(num);
-	for (size_t i = 0; i < o->nsets; i++) {
-		if (i) {
-			buf = xrealloc(buf, len + 2);
-			buf[len++] = ',';
-			buf[len] = '\0';
-		}
-		cmd_json_str(&buf, &len, o->sets[i].path);
-		buf = xrealloc(buf, len + 2);
-		buf[len++] = ':';
-		buf[len] = '\0';
-		cmd_json_str(&buf, &len, o->sets[i].value);
+	if (!m) {
+		fprintf(stderr, "lbsim: out of memory\n");
+		abort();
 	}
-	buf = xrealloc(buf, len + 3);
-	strcpy(buf + len, "}}");
+	fputs("{\"algo\":", m);
+	result_json_string(m, algo);
+	fprintf(m, ",\"seed\":%" PRIu64 ",\"set\":{", seed);
+	for (size_t i = 0; i < o->nsets; i++) {
+		fputs(i ? "," : "", m);
+		result_json_string(m, o->sets[i].path);
+		fputc(':', m);
+		result_json_string(m, o->sets[i].value);
+	}
+	fputs("}}", m);
+	fclose(m);
 	return buf;
 }
 
@@ -160,6 +133,7 @@ static struct run_result *cmd_run_one(const struct cli_opts *o, const struct sce
 	struct run_result *r;
 	struct world *w;
 	char err[CMD_ERRLEN], label[64];
+	struct timespec now;
 	double t0;
 
 	snprintf(label, sizeof(label), "lbsim %s%s%s", o->cmd, algo ? " " : "", algo ? algo : "");
@@ -171,7 +145,8 @@ static struct run_result *cmd_run_one(const struct cli_opts *o, const struct sce
 		return NULL;
 	}
 	r = run_result_new();
-	r->started_unix = (double)time(NULL);
+	clock_gettime(CLOCK_REALTIME, &now);
+	r->started_unix = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 	t0 = progress_wall();
 	world_run(w);
 	r->wall_s = progress_wall() - t0;

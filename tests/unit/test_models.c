@@ -330,6 +330,54 @@ static void test_retries(void)
 	scenario_free(s3);
 }
 
+/* 5 % loss each way: lost packets cost retransmission timeouts, never answers. */
+static void test_link_loss(void)
+{
+	struct scenario *scn = models_load(
+		"simulation { duration 100s seed 1 }\n"
+		"link wan { latency 1ms loss 5% }\n"
+		"clients c { sources 192.0.2.0/24 arrival poisson 50/s target 10.0.0.1:80\n"
+		"            service deterministic 0 link wan }\n"
+		"server 10.0.1.1 { workers 8 }\n"
+		"director d { cpu_per_packet 0\n virtual_server 10.0.0.1 80 { lb_algo rr\n"
+		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n");
+	struct run_result *r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	r = models_run(scn, NULL, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	/* Lossless: 4 ms. About a quarter of the requests lose a packet (0.95^5). */
+	CU_ASSERT_DOUBLE_EQUAL(r->resp_p50_s, 0.004, 0.0002);
+	CU_ASSERT(r->resp_p90_s >= 0.2);
+	CU_ASSERT(r->resp_mean_s > 0.05);
+	CU_ASSERT_EQUAL(r->failed, 0);
+	run_result_free(r);
+	scenario_free(scn);
+}
+
+/* A client link that is down: nothing reaches the director, everything fails. */
+static void test_link_down(void)
+{
+	struct scenario *scn = models_load(
+		"simulation { duration 10s seed 1 }\n"
+		"link wan { latency 1ms state down }\n"
+		"clients c { sources 192.0.2.0/24 arrival poisson 50/s target 10.0.0.1:80\n"
+		"            link wan }\n"
+		"server 10.0.1.1 { workers 8 }\n"
+		"director d { virtual_server 10.0.0.1 80 { lb_algo rr\n"
+		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n");
+	struct run_result *r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	r = models_run(scn, NULL, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT(r->requests > 0);
+	CU_ASSERT_EQUAL(r->failed, r->requests);
+	CU_ASSERT_EQUAL(r->servers[0].connections, 0);
+	run_result_free(r);
+	scenario_free(scn);
+}
+
 int test_models_register(void)
 {
 	CU_pSuite s = CU_add_suite("models", NULL, NULL);
@@ -344,7 +392,9 @@ int test_models_register(void)
 	    !CU_add_test(s, "processor sharing", test_processor_sharing) ||
 	    !CU_add_test(s, "keep-alive requests", test_keepalive_requests) ||
 	    !CU_add_test(s, "on/off arrivals", test_onoff_rate) ||
-	    !CU_add_test(s, "retries after refusal", test_retries))
+	    !CU_add_test(s, "retries after refusal", test_retries) ||
+	    !CU_add_test(s, "link loss", test_link_loss) ||
+	    !CU_add_test(s, "link down", test_link_down))
 		return CU_get_error();
 	return CUE_SUCCESS;
 }
