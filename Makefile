@@ -42,20 +42,27 @@ FINAL_CFLAGS = $(LBSIM_CFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 SIM_OBJS = sim/sim.o sim/queue_$(QUEUE).o sim/rng.o sim/dist.o sim/stats.o sim/xalloc.o
-ALGO_OBJS = algorithms/wire/addr.o algorithms/ipvs/service.o algorithms/sched/sched.o \
+ALGO_OBJS = algorithms/wire/addr.o algorithms/ipvs/service.o algorithms/ipvs/conn.o \
+	algorithms/sched/sched.o \
 	algorithms/sched/rr.o algorithms/sched/wrr.o algorithms/sched/lc.o \
-	algorithms/sched/wlc.o algorithms/sched/twos.o algorithms/sched/pod.o
+	algorithms/sched/wlc.o algorithms/sched/twos.o algorithms/sched/pod.o \
+	algorithms/sched/lbl.o algorithms/sched/lblc.o algorithms/sched/lblcr.o \
+	algorithms/sched/wsample.o algorithms/sched/podnr.o algorithms/sched/jsq.o \
+	algorithms/sched/lrt.o algorithms/sched/ring.o algorithms/sched/hrw.o \
+	algorithms/sched/random.o algorithms/sched/wrandom.o \
+	algorithms/sched/sed.o algorithms/sched/nq.o algorithms/sched/fo.o algorithms/sched/ovf.o \
+	algorithms/sched/sh.o algorithms/sched/dh.o algorithms/sched/mh.o algorithms/sched/remap.o
 LANG_OBJS = scenarios/lang/lexer.o scenarios/lang/units.o scenarios/lang/scenario.o
 MODEL_OBJS = models/world.o models/client.o models/director.o models/server.o models/link.o
 RESULTS_OBJS = results/report.o results/json.o results/store.o results/plot.o
-TOOL_OBJS = tools/cli.o tools/cmd_run.o tools/cmd_check.o tools/progress.o
+TOOL_OBJS = tools/cli.o tools/cmd_run.o tools/cmd_check.o tools/progress.o tools/cmd_sched.o
 LIB_OBJS = $(SIM_OBJS) $(ALGO_OBJS) $(LANG_OBJS) $(MODEL_OBJS) $(RESULTS_OBJS)
 
 TEST_OBJS = tests/test_main.o tests/unit/test_queue.o tests/unit/test_sim.o \
 	tests/unit/test_rng.o tests/unit/test_dist.o tests/unit/test_stats.o \
 	tests/unit/test_addr.o tests/unit/test_service.o tests/unit/test_sched_vectors.o \
-	tests/unit/test_sched_diff.o tests/unit/test_lexer.o tests/unit/test_scenario.o \
-	tests/unit/test_models.o tests/validation/test_validation.o
+	tests/unit/test_sched_diff.o tests/unit/test_sched_extra.o tests/unit/test_sched_kernel.o tests/unit/test_lexer.o tests/unit/test_scenario.o \
+	tests/unit/test_models.o tests/validation/test_validation.o tests/unit/test_conn.o
 
 B_LIB_OBJS = $(addprefix $(BUILD)/,$(LIB_OBJS))
 B_TOOL_OBJS = $(addprefix $(BUILD)/,$(TOOL_OBJS))
@@ -131,7 +138,8 @@ plots: all
 
 hdrcheck:
 	@for h in $$(find sim algorithms models scenarios results tools -name '*.h'); do \
-		echo "#include \"$$h\"" | $(CC) $(FINAL_CFLAGS) -x c -fsyntax-only - || exit 1; done
+		echo "#include \"$$h\"" | \
+		$(CC) $(filter-out -MMD -MP,$(FINAL_CFLAGS)) -x c -fsyntax-only - || exit 1; done
 
 clean:
 	rm -rf build build-san lbsim

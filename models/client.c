@@ -229,6 +229,9 @@ static void conn_dir_in(struct mconn *c)
 	unsigned segs = link_segments(rq);
 	sim_time_t t = director_process(r->vs->dir, now, segs, rq);
 
+	/* Outstanding requests and response times feed jsq and lrt. */
+	lb_dest_request_start(r->dest);
+	c->fwd_at = now;
 	t += link_transit(r->srv->link, LINK_INBOUND, now + t, rq, segs);
 	conn_after(c, t, CONN_EV_REQUEST);
 }
@@ -246,6 +249,7 @@ static void conn_request_at_server(struct mconn *c)
 		return;
 	case SERVER_FULL:
 		/* Reset by the server: NAT sees the RST (CLOSE), DR/TUN do not. */
+		lb_dest_request_done(r->dest, sim_now(d->w->sim), sim_now(d->w->sim) - c->fwd_at);
 		if (c->counted)
 			r->refused++;
 		lb_dest_conn_set_active(r->dest, false);
@@ -259,7 +263,12 @@ static void conn_request_at_server(struct mconn *c)
 	case SERVER_VERDICT_COUNT:
 		break;
 	}
-	/* Nothing answers: the entry stays in SYN_RECV (active) until it expires. */
+	/*
+	 * Nothing answers: the entry stays in SYN_RECV (active) until it
+	 * expires. The request leaves jsq's and lrt's books at once, as it
+	 * would when a proxy's connect fails.
+	 */
+	lb_dest_request_done(r->dest, sim_now(d->w->sim), sim_now(d->w->sim) - c->fwd_at);
 	director_linger(d, LINGER_SYNRECV, r->dest, true);
 	conn_give_up(c, false);
 }
@@ -307,6 +316,7 @@ static void conn_response(struct mconn *c)
 	sim_time_t now = sim_now(w->sim);
 	sim_time_t rt = now - c->sent_at;
 
+	lb_dest_request_done(c->rs->dest, now, now - c->fwd_at);
 	director_process(c->rs->vs->dir, now, (link_segments(conn_resp_bytes(c)) + 1) / 2, 0);
 	if (p->cfg->timeout_ns && rt > p->cfg->timeout_ns) {
 		w->interval_errors++;

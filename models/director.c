@@ -20,6 +20,7 @@
 #include "models/model.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,62 @@ struct mvs *director_find_vs(struct director *d, const struct lb_addr *a, uint16
 	return NULL;
 }
 
+/* ---- the environment the IPVS code runs in: simulated time, a counted log ---- */
+
+static int64_t director_env_now(void *ctx)
+{
+	struct director *d = ctx;
+
+	return sim_now(d->w->sim);
+}
+
+static sim_time_t director_env_fire(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct lb_timer *t = ctx;
+
+	t->env_priv[0] = 0;
+	t->env_priv[1] = 0;
+	t->fn(t);
+	return SIM_NOMORE;
+}
+
+static void director_env_timer_cancel(void *ctx, struct lb_timer *t)
+{
+	struct director *d = ctx;
+	struct sim_handle h = { (struct sim_event *)(uintptr_t)t->env_priv[0], t->env_priv[1] };
+
+	sim_cancel(d->w->sim, h);
+	t->env_priv[0] = 0;
+	t->env_priv[1] = 0;
+}
+
+/* Arm (or move) <t> to fire at <at_ns>: one simulation event. */
+static void director_env_timer_arm(void *ctx, struct lb_timer *t, int64_t at_ns)
+{
+	struct director *d = ctx;
+	struct sim_handle h;
+
+	director_env_timer_cancel(ctx, t);
+	if (at_ns < sim_now(d->w->sim))
+		at_ns = sim_now(d->w->sim);
+	h = sim_schedule(d->w->sim, at_ns, director_env_fire, t, 0);
+	t->env_priv[0] = (uint64_t)(uintptr_t)h.ev;
+	t->env_priv[1] = h.seq;
+}
+
+/* Count what the IPVS code logs and keep the first message for the report. */
+static void director_env_log(void *ctx, int level, const char *fmt, ...)
+{
+	struct director *d = ctx;
+	va_list ap;
+
+	if (d->log_count++ == 0) {
+		va_start(ap, fmt);
+		vsnprintf(d->log_first, sizeof(d->log_first), fmt, ap);
+		va_end(ap);
+	}
+}
+
 static int director_vs_init(struct director *d, struct mvs *v, const struct scn_vs *cfg,
 			    const char *algo, char *err, size_t errlen)
 {
@@ -138,6 +195,7 @@ static int director_vs_init(struct director *d, struct mvs *v, const struct scn_
 		 lb_addr_port_fmt(&cfg->addr, cfg->port, buf, sizeof(buf)));
 	v->rng = rng_stream_new(w->seed, stream);
 	v->svc.rng = v->rng;
+	v->svc.env = &d->env;
 	rc = lb_service_set_sched(&v->svc, ops);
 	if (rc) {
 		snprintf(err, errlen, "%s:%d:%d: error: scheduler '%s' cannot start (%s)",
@@ -183,6 +241,13 @@ int director_init(struct director *d, struct world *w, const struct scn_director
 		  const char *algo, char *err, size_t errlen)
 {
 	*d = (struct director){ .cfg = cfg, .w = w };
+	d->env = (struct lb_env){
+		.ctx = d,
+		.now_ns = director_env_now,
+		.timer_arm = director_env_timer_arm,
+		.timer_cancel = director_env_timer_cancel,
+		.log = director_env_log,
+	};
 	d->linger[LINGER_FIN].timeout_ns = w->scn->sim.fin_timeout_ns;
 	d->linger[LINGER_SYNRECV].timeout_ns = DIRECTOR_SYNRECV_NS;
 	d->linger[LINGER_CLOSE].timeout_ns = DIRECTOR_CLOSE_NS;

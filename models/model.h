@@ -17,6 +17,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "algorithms/env.h"
 #include "algorithms/ipvs/service.h"
 #include "scenarios/lang/scenario.h"
 #include "sim/sim.h"
@@ -134,6 +135,9 @@ enum linger_kind {
 struct director {
 	const struct scn_director *cfg;
 	struct world *w;
+	struct lb_env env;	 /* the services' clock and log: the simulation's */
+	uint64_t log_count;	 /* messages the IPVS code logged */
+	char log_first[192];	 /* the first of them */
 	struct mvs *vs;
 	size_t nvs;
 	sim_time_t cpu_free_at;
@@ -177,6 +181,7 @@ struct mconn {
 	uint16_t sport;
 	uint16_t attempts;
 	uint32_t nreq, k;	 /* requests, index of the current one */
+	sim_time_t fwd_at;	 /* when the director forwarded request k */
 	bool counted;		 /* born after warm-up */
 	sim_time_t sent_at;	 /* when the client sent request k */
 	double *work;		 /* seconds of work per request at speed 1 */

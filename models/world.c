@@ -315,6 +315,12 @@ void world_fill_result(const struct world *w, struct run_result *r)
 						 m->srv->cfg->workers;
 			}
 	r->events = sim_events_run(w->sim);
+	for (size_t i = 0; i < w->ndirs; i++) {
+		if (w->dirs[i].log_count && !r->log_count)
+			snprintf(r->log_first, sizeof(r->log_first), "%s: %s", w->dirs[i].cfg->name,
+				 w->dirs[i].log_first);
+		r->log_count += w->dirs[i].log_count;
+	}
 	/* The sampled series move from the world's sink into the result. */
 	for (size_t i = 0; i < w->series_sink->nseries; i++) {
 		const struct run_series *s = &w->series_sink->series[i];

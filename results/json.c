@@ -187,6 +187,14 @@ static void json_result(FILE *f, const struct run_result *r)
 	}
 	fputs("], ", f);
 
+	json_key(f, "ipvs_log");
+	fputc('{', f);
+	json_u64(f, "count", r->log_count);
+	fputs(", ", f);
+	json_key(f, "first");
+	result_json_string(f, r->log_count ? r->log_first : NULL);
+	fputs("}, ", f);
+
 	json_key(f, "sim");
 	fputc('{', f);
 	json_u64(f, "events", r->events);

@@ -264,6 +264,9 @@ void result_report_run(FILE *f, const struct run_result *r)
 		}
 	}
 
+	if (r->log_count)
+		fprintf(f, "\nipvs log   %" PRIu64 " message%s, the first: %s\n", r->log_count,
+			r->log_count == 1 ? "" : "s", r->log_first);
 	fprintf(f, "\nevents     %" PRIu64 " in %.3f s wall (%.0f events/s)\n", r->events,
 		r->wall_s, r->events_per_s);
 }

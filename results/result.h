@@ -75,6 +75,10 @@ struct run_result {
 	size_t nexpects;
 	bool expect_failed;
 
+	/* what the directors' IPVS code logged (e.g. "no destination available") */
+	uint64_t log_count;
+	char log_first[256];
+
 	/* the simulator */
 	uint64_t events;
 	double wall_s;

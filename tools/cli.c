@@ -22,6 +22,7 @@
 #define CMD_RUN 0x1u
 #define CMD_COMPARE 0x2u
 #define CMD_CHECK 0x4u
+#define CMD_SCHED 0x8u
 
 enum opt_id {
 	OPT_ALGO = 0,
@@ -53,7 +54,7 @@ static const struct cli_opt {
 	  "override a scenario value: block[.name].key=value, e.g.\n"
 	  "                        simulation.duration=2s, clients.web.arrival=\"poisson 5000/s\",\n"
 	  "                        server.10.10.0.21.workers=8 (repeatable)" },
-	{ OPT_SEED, "--seed", "N", CMD_RUN | CMD_COMPARE,
+	{ OPT_SEED, "--seed", "N", CMD_RUN | CMD_COMPARE | CMD_SCHED,
 	  "random seed (default: the scenario's simulation.seed)" },
 	{ OPT_OUT, "--out", "DIR", CMD_RUN | CMD_COMPARE,
 	  "results directory: lbsim.db and figures (default out)" },
@@ -64,7 +65,7 @@ static const struct cli_opt {
 	{ OPT_NO_PLOTS, "--no-plots", NULL, CMD_RUN | CMD_COMPARE, "do not draw figures" },
 	{ OPT_QUIET, "--quiet", NULL, CMD_RUN | CMD_COMPARE | CMD_CHECK,
 	  "no warnings on stderr" },
-	{ OPT_HELP, "--help", NULL, CMD_RUN | CMD_COMPARE | CMD_CHECK, "this help" },
+	{ OPT_HELP, "--help", NULL, CMD_RUN | CMD_COMPARE | CMD_CHECK | CMD_SCHED, "this help" },
 };
 
 static const struct cli_cmd {
@@ -80,6 +81,9 @@ static const struct cli_cmd {
 	  "run several schedulers on the same workload, one table and two figures" },
 	{ "check", CMD_CHECK, cmd_check, "lbsim check SCENARIO [options]",
 	  "validate a scenario, print the model summary and warnings" },
+	{ "sched", CMD_SCHED, cmd_sched,
+	  "lbsim sched SCRIPT [--seed N]   (SCRIPT - = stdin, seed default 1)",
+	  "run scheduler operations on one virtual service, print every decision" },
 };
 
 const char *cli_version(void)
@@ -112,7 +116,9 @@ static void cli_cmd_help(FILE *f, const struct cli_cmd *c)
 			 o->arg ? o->arg : "");
 		fprintf(f, "  %-21s %s\n", left, o->help);
 	}
-	if (c->bit & (CMD_RUN | CMD_COMPARE)) {
+	if (c->bit == CMD_SCHED)
+		cmd_sched_help(f);
+	if (c->bit & (CMD_RUN | CMD_COMPARE | CMD_SCHED)) {
 		fprintf(f, "\nschedulers:\n");
 		for (unsigned i = 0; lb_sched_at(i); i++)
 			fprintf(f, "  %-9s %s\n", lb_sched_at(i)->name, lb_sched_at(i)->summary);

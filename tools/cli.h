@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "scenarios/lang/scenario.h"
 #include "sim/sim.h"
@@ -38,6 +39,9 @@ const char *cli_version(void);
 int cmd_run(const struct cli_opts *o);
 int cmd_compare(const struct cli_opts *o);
 int cmd_check(const struct cli_opts *o);
+int cmd_sched(const struct cli_opts *o);
+/* The script syntax of `lbsim sched`, for its --help. */
+void cmd_sched_help(FILE *f);
 
 /* ---- progress line (tools/progress.c) ---- */
 struct progress {

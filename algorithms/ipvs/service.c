@@ -21,6 +21,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +37,8 @@
 /*
  * lb_service_init - a service with no dests and no scheduler under profile.
  * The caller fills addr/port/proto/fwmark/kind/conf/rng/env afterwards and then
- * calls lb_service_set_sched. conf defaults: d = 2, mh_size = 4093.
+ * calls lb_service_set_sched. conf defaults: d = 2, mh_size = 4093,
+ * ewma_tau_ns = 10 s.
  */
 void lb_service_init(struct lb_service *svc, enum lb_profile profile)
 {
@@ -44,6 +46,7 @@ void lb_service_init(struct lb_service *svc, enum lb_profile profile)
 	svc->profile = profile;
 	svc->conf.d = 2;
 	svc->conf.mh_size = 4093;
+	svc->conf.ewma_tau_ns = 10 * INT64_C(1000000000);
 }
 
 /*
@@ -434,4 +437,54 @@ bool lb_service_sane(const struct lb_service *svc)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * lb_dest_request_start - one request was sent to d: outstanding++, then the
+ * scheduler's load_changed hook. Called by the director model or the shim per
+ * request (per connection when requests are not modelled); only the
+ * beyond-IPVS schedulers (jsq, lrt) read the counter.
+ */
+void lb_dest_request_start(struct lb_dest *d)
+{
+	d->outstanding++;
+	dest_load_changed(d);
+}
+
+/*
+ * lb_dest_request_done - the answer to one of d's outstanding requests came
+ * back at now_ns, rt_ns after it was sent: outstanding--, then the peak-EWMA
+ * response time estimate (after Finagle's and Linkerd's "peak EWMA"):
+ *  - no estimate yet (0), or rt >= the estimate: the estimate jumps to rt
+ *    (a slow answer counts in full at once);
+ *  - else it decays towards rt: est = est * w + rt * (1 - w) with
+ *    w = exp(-dt / tau), dt = now - ewma_at_ns (0 if negative) and
+ *    tau = svc->conf.ewma_tau_ns; tau <= 0 means no memory (est = rt).
+ * rt is clamped to >= 1 ns so that an answered dest always has an estimate.
+ * ewma_at_ns becomes now_ns. Then load_changed, which only runs for linked
+ * dests; answers still arrive for a trashed dest and are counted the same.
+ * Floating point is fine here: no kernel scheduler reads these fields.
+ * Calling it with nothing outstanding is a caller bug (asserted).
+ */
+void lb_dest_request_done(struct lb_dest *d, int64_t now_ns, int64_t rt_ns)
+{
+	int64_t tau = d->svc->conf.ewma_tau_ns;
+
+	assert(d->outstanding > 0);
+	if (d->outstanding > 0)
+		d->outstanding--;
+	if (rt_ns < 1)
+		rt_ns = 1;
+	if (d->ewma_rt_ns <= 0 || rt_ns >= d->ewma_rt_ns || tau <= 0) {
+		d->ewma_rt_ns = rt_ns;
+	} else {
+		int64_t dt = now_ns > d->ewma_at_ns ? now_ns - d->ewma_at_ns : 0;
+		double w = exp(-(double)dt / (double)tau);
+
+		d->ewma_rt_ns = llround((double)d->ewma_rt_ns * w + (double)rt_ns * (1.0 - w));
+		if (d->ewma_rt_ns < 1)
+			d->ewma_rt_ns = 1;
+	}
+	d->ewma_at_ns = now_ns;
+	dest_load_changed(d);
 }

@@ -52,6 +52,9 @@ struct lb_dest {
 	int32_t activeconns;   /* non-template connections flagged active */
 	int32_t inactconns;    /* non-template connections not active */
 	int32_t persistconns;  /* templates pointing here */
+	int32_t outstanding;   /* requests sent, not yet answered (beyond-IPVS schedulers) */
+	int64_t ewma_rt_ns;    /* peak-EWMA response time estimate, 0 = none */
+	int64_t ewma_at_ns;    /* when ewma_rt_ns was last updated */
 	unsigned idx;	       /* position in svc->dests, 0 = head */
 	struct lb_service *svc;
 	void *owner;	       /* the model's or shim's object for this dest */
@@ -62,6 +65,8 @@ struct lb_sched_conf {
 	unsigned flags;	       /* LB_SCHED_F_* */
 	unsigned d;	       /* power of d choices: samples, default 2 */
 	unsigned mh_size;      /* mh table size (prime), default 4093 */
+	unsigned sh_bits;      /* sh table 2^sh_bits buckets, 4..20; 0 = 8 (Kconfig default) */
+	int64_t ewma_tau_ns;   /* lrt peak-EWMA time constant, default 10 s */
 };
 
 struct lb_service {
@@ -69,6 +74,8 @@ struct lb_service {
 	uint16_t port;
 	uint8_t proto;
 	uint32_t fwmark;
+	uint32_t persistence_timeout_s;	 /* 0 = not persistent (spec 6.1) */
+	struct lb_addr persistence_mask; /* granularity; af 0 = /32 or /128 */
 	enum lb_profile profile;
 	enum lb_kind kind;
 	struct lb_sched_conf conf;
@@ -103,6 +110,10 @@ struct lb_dest *lb_service_find_dest(const struct lb_service *svc, const struct 
 void lb_dest_conn_bind(struct lb_dest *d, bool active);
 void lb_dest_conn_set_active(struct lb_dest *d, bool active);
 void lb_dest_conn_unbind(struct lb_dest *d, bool was_active);
+
+/* ---- request accounting (jsq, lrt): per request sent / answered ---- */
+void lb_dest_request_start(struct lb_dest *d);
+void lb_dest_request_done(struct lb_dest *d, int64_t now_ns, int64_t rt_ns);
 
 /* ---- scheduling ---- */
 struct lb_dest *lb_service_pick(struct lb_service *svc, const struct lb_flow_key *key);

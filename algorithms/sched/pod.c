@@ -5,7 +5,8 @@
  *
  * Called through lb_service_pick once per new connection. O(d log n) per pick
  * with no allocation; after any add, delete or edit of a dest the eligible
- * list is rebuilt once, lazily, at the next pick (O(n), reusing its arrays).
+ * list is rebuilt once, lazily, at the next pick (O(n), reusing its arrays;
+ * the sampler is wsample.c, shared with podnr and wrandom).
  * init fails with -EINVAL when svc->rng is NULL.
  *
  * Model: Mitzenmacher, "The Power of Two Choices in Randomized Load
@@ -40,23 +41,16 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include "algorithms/sched/sched.h"
+#include "algorithms/sched/pod.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
+#include "algorithms/sched/sched.h"
 #include "sim/xalloc.h"
 
-#define POD_RETRIES 16
-
 struct pod_state {
-	struct lb_dest **el; /* dests with weight > 0, list order */
-	uint64_t *cum;	     /* cum[i] = sum of el[0..i] weights */
-	unsigned n;
-	unsigned cap;
-	uint64_t total;
-	bool equal; /* all el weights equal: uniform sampling */
-	bool dirty; /* the dest set or a weight changed since the last rebuild */
+	struct wsample ws; /* the dests with weight > 0 and their weights */
 };
 
 static int pod_init(struct lb_service *svc)
@@ -66,7 +60,7 @@ static int pod_init(struct lb_service *svc)
 	if (!svc->rng)
 		return -EINVAL;
 	st = xcalloc(1, sizeof(*st));
-	st->dirty = true;
+	st->ws.dirty = true;
 	svc->sched_priv = st;
 	return 0;
 }
@@ -76,8 +70,7 @@ static void pod_done(struct lb_service *svc)
 	struct pod_state *st = svc->sched_priv;
 
 	if (st) {
-		free(st->el);
-		free(st->cum);
+		wsample_fini(&st->ws);
 		free(st);
 	}
 	svc->sched_priv = NULL;
@@ -87,90 +80,29 @@ static void pod_changed(struct lb_service *svc, struct lb_dest *d)
 {
 	struct pod_state *st = svc->sched_priv;
 
-	st->dirty = true;
-}
-
-static void pod_rebuild(struct lb_service *svc, struct pod_state *st)
-{
-	if (st->cap < svc->ndests) {
-		st->cap = svc->ndests;
-		st->el = xrealloc(st->el, st->cap * sizeof(*st->el));
-		st->cum = xrealloc(st->cum, st->cap * sizeof(*st->cum));
-	}
-	st->n = 0;
-	st->total = 0;
-	st->equal = true;
-	for (unsigned i = 0; i < svc->ndests; i++) {
-		struct lb_dest *d = svc->dests[i];
-
-		if (d->weight <= 0)
-			continue;
-		if (st->n > 0 && d->weight != st->el[0]->weight)
-			st->equal = false;
-		st->total += (uint64_t)d->weight;
-		st->el[st->n] = d;
-		st->cum[st->n] = st->total;
-		st->n++;
-	}
-	st->dirty = false;
+	st->ws.dirty = true;
 }
 
 /*
- * Uniform on [0, bound), bound >= 1. One gsl_rng_uniform_int draw when the
- * generator's range allows, else 64 bits from four 16-bit draws with
- * rejection (only for total weights beyond 2^32).
+ * pod_less - a is less loaded than b: (active_a + 1) / w_a < (active_b + 1) / w_b
+ * as 64-bit cross products; false on a tie. Both weights > 0.
  */
-static uint64_t pod_below(const gsl_rng *rng, uint64_t bound)
-{
-	uint64_t range = gsl_rng_max(rng) - gsl_rng_min(rng);
-	uint64_t lim, x;
-
-	if (bound <= range)
-		return gsl_rng_uniform_int(rng, (unsigned long)bound);
-	lim = UINT64_MAX - UINT64_MAX % bound; /* a multiple of bound */
-	do {
-		x = 0;
-		for (int k = 0; k < 4; k++)
-			x = (x << 16) | gsl_rng_uniform_int(rng, 65536);
-	} while (x >= lim);
-	return x % bound;
-}
-
-static struct lb_dest *pod_sample(const struct pod_state *st, const gsl_rng *rng)
-{
-	uint64_t r;
-	unsigned lo = 0, hi;
-
-	if (st->equal)
-		return st->el[pod_below(rng, st->n)];
-	/* First i with cum[i] > r. */
-	r = pod_below(rng, st->total);
-	hi = st->n - 1;
-	while (lo < hi) {
-		unsigned mid = lo + (hi - lo) / 2;
-
-		if (st->cum[mid] > r)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return st->el[lo];
-}
-
-/* a loaded less than b: (active_a + 1) / w_a < (active_b + 1) / w_b. */
-static bool pod_less(const struct lb_dest *a, const struct lb_dest *b)
+bool pod_less(const struct lb_dest *a, const struct lb_dest *b)
 {
 	return ((int64_t)a->activeconns + 1) * b->weight <
 	       ((int64_t)b->activeconns + 1) * a->weight;
 }
 
-/* The d = n fallback: least loaded usable dest, first in list order on ties. */
-static struct lb_dest *pod_scan(const struct pod_state *st)
+/*
+ * pod_scan - the d = n limit: the least loaded (pod_less) of ws's dests that
+ * are not OVERLOAD, the first in list order on ties; NULL when there is none.
+ */
+struct lb_dest *pod_scan(const struct wsample *ws)
 {
 	struct lb_dest *best = NULL;
 
-	for (unsigned i = 0; i < st->n; i++) {
-		struct lb_dest *d = st->el[i];
+	for (unsigned i = 0; i < ws->n; i++) {
+		struct lb_dest *d = ws->el[i];
 
 		if (!lb_dest_is_overloaded(d) && (!best || pod_less(d, best)))
 			best = d;
@@ -184,19 +116,18 @@ static struct lb_dest *pod_pick(struct lb_service *svc, const struct lb_flow_key
 	unsigned d = svc->conf.d ? svc->conf.d : 2;
 	struct lb_dest *best = NULL;
 
-	if (st->dirty)
-		pod_rebuild(svc, st);
-	if (st->n == 0)
+	wsample_refresh(&st->ws, svc);
+	if (st->ws.n == 0)
 		return NULL;
 	for (unsigned s = 0; s < d; s++) {
 		struct lb_dest *c;
 		unsigned tries = 0;
 
 		do {
-			c = pod_sample(st, svc->rng);
+			c = st->ws.el[wsample_draw(&st->ws, svc->rng)];
 		} while (lb_dest_is_overloaded(c) && ++tries <= POD_RETRIES);
 		if (lb_dest_is_overloaded(c))
-			return pod_scan(st);
+			return pod_scan(&st->ws);
 		if (!best || pod_less(c, best))
 			best = c;
 	}

@@ -19,7 +19,23 @@ static const struct lb_sched_ops *const sched_table[] = {
 	&sched_lc_ops,
 	&sched_wlc_ops,
 	&sched_twos_ops,
+	&sched_sed_ops,
+	&sched_nq_ops,
+	&sched_fo_ops,
+	&sched_ovf_ops,
+	&sched_sh_ops,
+	&sched_dh_ops,
+	&sched_mh_ops,
+	&sched_lblc_ops,
+	&sched_lblcr_ops,
 	&sched_pod_ops,
+	&sched_podnr_ops,
+	&sched_jsq_ops,
+	&sched_lrt_ops,
+	&sched_ring_ops,
+	&sched_hrw_ops,
+	&sched_random_ops,
+	&sched_wrandom_ops,
 };
 
 #define SCHED_COUNT (sizeof(sched_table) / sizeof(sched_table[0]))
