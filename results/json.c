@@ -187,6 +187,23 @@ static void json_result(FILE *f, const struct run_result *r)
 	}
 	fputs("], ", f);
 
+	json_key(f, "remap");
+	if (r->remap_known) {
+		fputc('{', f);
+		json_u64(f, "servers", r->remap_ndests);
+		fputs(", ", f);
+		json_dbl(f, "removed_own", r->remap_removed_own);
+		fputs(", ", f);
+		json_dbl(f, "removed_other", r->remap_removed_other);
+		fputs(", ", f);
+		json_dbl(f, "added", r->remap_added);
+		fputs(", ", f);
+		json_dbl(f, "added_new", r->remap_added_new);
+		fputs("}, ", f);
+	} else {
+		fputs("null, ", f);
+	}
+
 	json_key(f, "ipvs_log");
 	fputc('{', f);
 	json_u64(f, "count", r->log_count);

@@ -75,6 +75,14 @@ struct run_result {
 	size_t nexpects;
 	bool expect_failed;
 
+	/* hash schedulers: flows remapped when 1 of remap_ndests leaves / one joins */
+	bool remap_known;
+	unsigned remap_ndests;
+	double remap_removed_own;   /* had to move: they were on the removed dest */
+	double remap_removed_other; /* of the flows on other dests, moved anyway */
+	double remap_added;	    /* moved when a dest was added */
+	double remap_added_new;	    /* now on the new dest (the ideal for added) */
+
 	/* what the directors' IPVS code logged (e.g. "no destination available") */
 	uint64_t log_count;
 	char log_first[256];

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "algorithms/sched/remap.h"
 #include "algorithms/sched/sched.h"
 #include "models/world.h"
 #include "results/result.h"
@@ -312,6 +313,58 @@ static void cmd_report_reps(FILE *f, struct run_result *const *rs, char **algos,
 	free(x);
 }
 
+#define CMD_REMAP_FLOWS 100000
+
+/*
+ * For a hashing scheduler, measure on the first virtual service of the
+ * scenario how many flows move when one of its real servers leaves and when
+ * one joins (algorithms/sched/remap.c); other schedulers are left unknown.
+ */
+static void cmd_remap(const struct scenario *scn, const char *algo, struct run_result *r)
+{
+	const struct lb_sched_ops *ops = lb_sched_find(algo);
+	const struct scn_vs *vs = NULL;
+	struct lb_remap m;
+
+	if (!ops || !(ops->flags & LB_SCHED_F_HASH))
+		return;
+	for (size_t d = 0; d < scn->ndirectors && !vs; d++)
+		if (scn->directors[d].nvs)
+			vs = &scn->directors[d].vs[0];
+	if (!vs || vs->nrs < 2)
+		return;
+	if (lb_remap_measure(algo, &vs->sched_conf, (unsigned)vs->nrs, CMD_REMAP_FLOWS, r->seed, &m))
+		return;
+	r->remap_known = true;
+	r->remap_ndests = m.ndests;
+	r->remap_removed_own = m.removed_own_frac;
+	r->remap_removed_other = m.removed_frac;
+	r->remap_added = m.added_frac;
+	r->remap_added_new = m.added_new_frac;
+}
+
+/* The remap figures of the hashing schedulers compared, as a short table. */
+static void cmd_report_remap(FILE *f, struct run_result *const *rs, size_t n)
+{
+	bool header = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct run_result *r = rs[i];
+
+		if (!r->remap_known)
+			continue;
+		if (!header) {
+			fprintf(f, "\nflows remapped (%u flows, %u equal-weight real servers): remove one, then add one\n"
+				   "algorithm  had to move  others moved  moved on add  ideal on add\n",
+				CMD_REMAP_FLOWS, r->remap_ndests);
+			header = true;
+		}
+		fprintf(f, "%-10s %10.2f %% %11.2f %% %11.2f %% %11.2f %%\n", r->algo,
+			100 * r->remap_removed_own, 100 * r->remap_removed_other,
+			100 * r->remap_added, 100 * r->remap_added_new);
+	}
+}
+
 /* Name every expect {} line that failed, per run (compare prints no PASS/FAIL table). */
 static void cmd_report_failed_expects(FILE *f, struct run_result *const *rs, size_t n)
 {
@@ -354,6 +407,7 @@ int cmd_compare(const struct cli_opts *o)
 				rc = CLI_EXIT_INPUT;
 				goto out_free_runs;
 			}
+			cmd_remap(scn, algos[a], r);
 			rs[nruns++] = r;
 			failed |= r->expect_failed;
 		}
@@ -366,6 +420,7 @@ int cmd_compare(const struct cli_opts *o)
 			result_json_write_array(stdout, rs, nruns);
 		} else {
 			result_report_compare(stdout, firsts, nalgos);
+			cmd_report_remap(stdout, firsts, nalgos);
 			if (o->reps > 1)
 				cmd_report_reps(stdout, rs, algos, nalgos, o->reps);
 		}

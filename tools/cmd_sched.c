@@ -730,6 +730,16 @@ static int op_timeout(struct sched_run *r, const struct sched_tok *tok, int n)
 
 static const char *const sched_kind_name[LB_KIND_COUNT] = { "nat", "dr", "tun" };
 
+static void sched_show_dest(const struct lb_dest *d, const char *note)
+{
+	char buf[LB_ADDR_STRLEN];
+
+	printf("  %s weight %d active %d inactive %d persist %d%s%s\n",
+	       lb_addr_port_fmt(&d->addr, d->port, buf, sizeof(buf)), d->weight, d->activeconns,
+	       d->inactconns, d->persistconns, lb_dest_is_overloaded(d) ? " overload" : "", note);
+}
+
+/* show: the service line, then the dests in kernel order, then deleted dests still in use. */
 static int op_show(struct sched_run *r, const struct sched_tok *tok, int n)
 {
 	char buf[LB_ADDR_STRLEN];
@@ -746,13 +756,13 @@ static int op_show(struct sched_run *r, const struct sched_tok *tok, int n)
 	       sched_kind_name[r->svc.kind], r->svc.sched ? r->svc.sched->name : "(none)",
 	       r->svc.profile == LB_PROFILE_LEGACY ? " legacy" : "", (double)r->now / 1e9,
 	       lb_conn_table_count(r->tab), lb_conn_table_templates(r->tab));
-	for (unsigned i = 0; i < r->svc.ndests; i++) {
-		const struct lb_dest *d = r->svc.dests[i];
+	for (unsigned i = 0; i < r->svc.ndests; i++)
+		sched_show_dest(r->svc.dests[i], "");
+	for (unsigned i = 0; i < r->svc.ntrash; i++) {
+		const struct lb_dest *d = r->svc.trash[i];
 
-		printf("  %s weight %d active %d inactive %d persist %d%s\n",
-		       lb_addr_port_fmt(&d->addr, d->port, buf, sizeof(buf)), d->weight,
-		       d->activeconns, d->inactconns, d->persistconns,
-		       lb_dest_is_overloaded(d) ? " overload" : "");
+		if (d->activeconns || d->inactconns || d->persistconns)
+			sched_show_dest(d, " deleted");
 	}
 	return 0;
 }
