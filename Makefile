@@ -45,7 +45,8 @@ SIM_OBJS = sim/sim.o sim/queue_$(QUEUE).o sim/rng.o sim/dist.o sim/stats.o sim/x
 ALGO_OBJS = algorithms/wire/addr.o algorithms/ipvs/service.o algorithms/ipvs/conn.o \
 	algorithms/sched/sched.o \
 	algorithms/sched/rr.o algorithms/sched/wrr.o algorithms/sched/lc.o \
-	algorithms/sched/wlc.o algorithms/sched/twos.o algorithms/sched/pod.o \
+	algorithms/sched/wlc.o algorithms/sched/lcindex.o algorithms/sched/twos.o \
+	algorithms/sched/pod.o \
 	algorithms/sched/lbl.o algorithms/sched/lblc.o algorithms/sched/lblcr.o \
 	algorithms/sched/wsample.o algorithms/sched/podnr.o algorithms/sched/jsq.o \
 	algorithms/sched/lrt.o algorithms/sched/ring.o algorithms/sched/hrw.o \
@@ -123,6 +124,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/lbsim-test
 	$(BUILD)/lbsim-test
 	sh tests/cli/run.sh ./lbsim
+	sh tests/sched/run.sh ./lbsim
 	$(Q)$(MAKE) --no-print-directory SAN=1 build-san/lbsim-test build-san/lbsim
 	LBSIM_TEST_QUICK=1 ASAN_OPTIONS=detect_leaks=1 build-san/lbsim-test
 	LBSIM_QUICK=1 sh tests/cli/run.sh build-san/lbsim

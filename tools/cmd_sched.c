@@ -22,7 +22,7 @@
  *   conns IP[:PORT] ACTIVE INACTIVE connections the script did not open
  *   pick CLIENT[:PORT] [to DADDR]   one decision: "CLIENT -> IP:PORT" / "-> none"
  *   open CLIENT:PORT [to DADDR]     pick, then an established connection
- *   close CLIENT:PORT               the client closes: the entry goes inactive
+ *   close CLIENT:PORT [to DADDR]    the client closes: the entry goes inactive
  *   advance DURATION                time passes; entries and templates expire
  *   sysctl NAME VALUE               conn_reuse_mode, expire_nodest_conn,
  *                                   expire_quiescent_template, sloppy_tcp
@@ -30,8 +30,12 @@
  *   show                            the dest list in kernel order, with counters
  *
  * `pick` and `open` print exactly one line each; `show` prints the service
- * and one line per dest; nothing else prints. The first error prints
- * "SCRIPT:LINE:COL: error: ..." on stderr and stops the run with status 2.
+ * and one line per dest (deleted dests still holding connections last);
+ * nothing else prints. The first error prints "SCRIPT:LINE:COL: error: ..."
+ * on stderr and stops the run with status 2. The clock (starting at 0) and
+ * the connection table's sysctls and timeouts belong to the run, so they
+ * carry over when `scheduler` creates a new service; the service's
+ * env->now_ns is that clock.
  *
  * Deliberately different from a real director: `pick` is a bare decision
  * (persistence templates are found, created and re-armed, but no connection
@@ -377,7 +381,7 @@ static int op_profile(struct sched_run *r, const struct sched_tok *tok, int n)
 				 "profile: expected 'current' or 'legacy'");
 	r->profile = !strcmp(tok[1].s, "legacy") ? LB_PROFILE_LEGACY : LB_PROFILE_CURRENT;
 	if (r->have_svc)
-		r->svc.profile = r->profile;
+		lb_service_set_profile(&r->svc, r->profile);
 	return 0;
 }
 
@@ -655,7 +659,8 @@ static int op_advance(struct sched_run *r, const struct sched_tok *tok, int n)
 	sim_time_t d;
 
 	if (n != 2)
-		return sched_err(r, &tok[0], "advance: expected a duration like 10s");
+		return sched_err(r, n > 2 ? &tok[2] : &tok[0],
+				 "advance: expected one duration like 10s (no space before the unit)");
 	if (units_duration(tok[1].s, &d, err, sizeof(err)))
 		return sched_err(r, &tok[1], "advance: %s", err);
 	if (d > INT64_MAX / 4 - r->now)
@@ -838,7 +843,7 @@ void cmd_sched_help(FILE *f)
 		"  pick CLIENT[:PORT] [to DADDR]  schedule, print 'CLIENT -> IP:PORT' or '-> "
 		"none'\n"
 		"  open CLIENT:PORT [to DADDR]    pick, then an established connection (prints)\n"
-		"  close CLIENT:PORT              the client closes; the entry goes inactive\n"
+		"  close CLIENT:PORT [to DADDR]   the client closes; the entry goes inactive\n"
 		"  advance DURATION               time passes (10s, 2m, ...); entries expire\n"
 		"  sysctl NAME VALUE              conn_reuse_mode expire_nodest_conn\n"
 		"                                 expire_quiescent_template sloppy_tcp\n"

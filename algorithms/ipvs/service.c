@@ -99,6 +99,21 @@ int lb_service_set_sched(struct lb_service *svc, const struct lb_sched_ops *ops)
 	return 0;
 }
 
+static void dest_load_changed(struct lb_dest *d);
+
+/*
+ * lb_service_set_profile - switch a running service to another kernel
+ * profile (a tool's "what would the other kernel do"). The connection
+ * overhead of every dest changes with it, so each linked dest goes through
+ * the scheduler's load_changed hook. O(n log n) for the indexed schedulers.
+ */
+void lb_service_set_profile(struct lb_service *svc, enum lb_profile profile)
+{
+	svc->profile = profile;
+	for (unsigned i = 0; i < svc->ndests; i++)
+		dest_load_changed(svc->dests[i]);
+}
+
 static void service_renumber(struct lb_service *svc, unsigned from)
 {
 	for (unsigned i = from; i < svc->ndests; i++)
@@ -292,6 +307,30 @@ static void dest_load_changed(struct lb_dest *d)
 	/* Trashed dests are not in any scheduler index. */
 	if ((d->flags & LB_DEST_F_AVAILABLE) && svc->sched && svc->sched->load_changed)
 		svc->sched->load_changed(svc, d);
+}
+
+/*
+ * lb_dest_load_changed - tell d's scheduler that code outside this file wrote
+ * d's counters or OVERLOAD flag itself (tools, tests). Indexed schedulers (lc,
+ * wlc, sed, nq) see such writes only through this call. O(log n) at most.
+ */
+void lb_dest_load_changed(struct lb_dest *d)
+{
+	dest_load_changed(d);
+}
+
+/*
+ * lb_dest_set_conns - set d's connection counters outright (>= 0; a tool's
+ * "this dest has N connections"), then tell the scheduler. The OVERLOAD flag
+ * is left as it is: a caller that re-evaluates it does so before the call,
+ * or calls lb_dest_load_changed after changing it.
+ */
+void lb_dest_set_conns(struct lb_dest *d, int32_t active, int32_t inactive)
+{
+	assert(active >= 0 && inactive >= 0);
+	d->activeconns = active;
+	d->inactconns = inactive;
+	dest_load_changed(d);
 }
 
 /*

@@ -95,6 +95,7 @@ struct lb_service {
 void lb_service_init(struct lb_service *svc, enum lb_profile profile);
 void lb_service_fini(struct lb_service *svc);
 int lb_service_set_sched(struct lb_service *svc, const struct lb_sched_ops *ops);
+void lb_service_set_profile(struct lb_service *svc, enum lb_profile profile);
 
 /* ---- destinations ---- */
 int lb_service_add_dest(struct lb_service *svc, const struct lb_addr *addr, uint16_t port,
@@ -110,6 +111,9 @@ struct lb_dest *lb_service_find_dest(const struct lb_service *svc, const struct 
 void lb_dest_conn_bind(struct lb_dest *d, bool active);
 void lb_dest_conn_set_active(struct lb_dest *d, bool active);
 void lb_dest_conn_unbind(struct lb_dest *d, bool was_active);
+/* Direct writes of counters or OVERLOAD (tools, tests) must be announced. */
+void lb_dest_set_conns(struct lb_dest *d, int32_t active, int32_t inactive);
+void lb_dest_load_changed(struct lb_dest *d);
 
 /* ---- request accounting (jsq, lrt): per request sent / answered ---- */
 void lb_dest_request_start(struct lb_dest *d);

@@ -224,5 +224,5 @@ bool lbl_overloaded(const struct lb_service *svc, const struct lb_dest *d)
 /* lbl_wlc - the wlc procedure over the whole service (spec 2.4), or NULL. */
 struct lb_dest *lbl_wlc(struct lb_service *svc)
 {
-	return sched_wlc_ops.pick(svc, NULL);
+	return sched_wlc_scan(svc);
 }

@@ -93,4 +93,14 @@ extern const struct lb_sched_ops sched_hrw_ops;
 extern const struct lb_sched_ops sched_random_ops;
 extern const struct lb_sched_ops sched_wrandom_ops;
 
+/*
+ * The kernel's plain linear scans of lc, wlc, sed and nq (their ops pick
+ * through an index instead): for callers whose svc->sched_priv is not that
+ * index (lblc/lblcr's wlc fallback) and for tests. O(n), no state.
+ */
+struct lb_dest *sched_lc_scan(struct lb_service *svc);
+struct lb_dest *sched_wlc_scan(struct lb_service *svc);
+struct lb_dest *sched_sed_scan(struct lb_service *svc);
+struct lb_dest *sched_nq_scan(struct lb_service *svc);
+
 #endif /* LBSIM_ALGORITHMS_SCHED_SCHED_H */

@@ -2,8 +2,11 @@
  * algorithms/sched/sed.c - shortest expected delay, reproducing Linux
  * ip_vs_sed.c.
  *
- * Called through lb_service_pick once per new connection. Stateless, O(n)
- * per pick (a linear scan, as in the kernel), no allocation.
+ * Called through lb_service_pick once per new connection: O(1) per pick,
+ * O(log n) per connection bind/unbind, through the shared index of
+ * lcindex.c (order LCINDEX_SED), which returns exactly what the kernel's
+ * linear scan returns (the proof is in lcindex.c). The scan itself is kept
+ * as sched_sed_scan for the tests that compare the two.
  *
  * Rules (spec/ipvs-schedulers.md 2.5): wlc's procedure (2.4) with the cost
  * activeconns + 1 in place of the connection overhead, so inactive
@@ -15,7 +18,7 @@
  *     products in 64 bits.
  * This minimises (active + 1)/weight, the earliest dest winning ties; with no
  * active connections at all (UDP) it is the first dest of the highest weight.
- * Nothing is deliberately different from the kernel.
+ * Deliberately different: only the cost of a pick (O(1) instead of O(n)).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -23,12 +26,18 @@
 
 #include <stddef.h>
 
+#include "algorithms/sched/lcindex.h"
+
 static int64_t sed_cost(const struct lb_dest *d)
 {
 	return (int64_t)d->activeconns + 1;
 }
 
-static struct lb_dest *sed_pick(struct lb_service *svc, const struct lb_flow_key *key)
+/*
+ * sched_sed_scan - the kernel's procedure itself, rules 1-2 above, over svc's
+ * list: the dest or NULL. O(n), no allocation, reads no scheduler state.
+ */
+struct lb_dest *sched_sed_scan(struct lb_service *svc)
 {
 	struct lb_dest *least = NULL;
 	int64_t lcost = 0;
@@ -60,9 +69,20 @@ static struct lb_dest *sed_pick(struct lb_service *svc, const struct lb_flow_key
 	return least;
 }
 
+static int sed_init(struct lb_service *svc)
+{
+	return lcindex_attach(svc, LCINDEX_SED);
+}
+
 const struct lb_sched_ops sched_sed_ops = {
 	.name = "sed",
 	.summary = "shortest expected delay: min (active+1)/weight (kernel ip_vs_sed)",
 	.flags = LB_SCHED_F_KERNEL,
-	.pick = sed_pick,
+	.init = sed_init,
+	.done = lcindex_detach,
+	.add_dest = lcindex_relist,
+	.del_dest = lcindex_relist,
+	.upd_dest = lcindex_changed,
+	.load_changed = lcindex_changed,
+	.pick = lcindex_pick,
 };

@@ -17,8 +17,9 @@ What the scripts use, so that the model needs nothing it does not have:
     `open` and the documented `conns` rule (set at total >= upper, cleared
     below the low mark) and never an edit rule;
   * `open` gives a unique client:port an established (active) connection,
-    nothing ever closes or expires (the clock stays at 0);
-  * `conns X A I` counts the opened connections of X on top of A active;
+    `close` turns one inactive (DR: FIN_WAIT); nothing expires (the clock
+    stays at 0);
+  * `conns X A I` counts the script's own connections of X on top;
   * no twos (its draws come from the GSL stream, which the model lacks).
 
 SPDX-License-Identifier: MIT
@@ -76,6 +77,7 @@ class Gen:
         self.dests = {}          # n -> Dest (linked or trashed)
         self.script, self.out = [], []
         self.next_port = 1000
+        self.conns = []          # open, not yet closed: (client words, dest)
         self.algo = None
         if kind == 'rr':
             self.algo = m.RR(self.svc)
@@ -138,9 +140,9 @@ class Gen:
             d.available = True
         else:
             d = self.m.Dest('D%d' % n, 0x0A000001 + n, 80, w)
-            d.u = self.rnd.choice([0, 0, 0, 2, 3, 5])
+            d.u = self.rnd.choice([0, 0, 0, 0, 0, 0, 3, 6])
             d.l = self.rnd.choice([0, 0, d.u // 2]) if d.u else 0
-            d.opened = 0
+            d.own_a = d.own_i = 0
             self.dests[n] = d
         self.svc.add(d)
         self.changed()
@@ -187,7 +189,7 @@ class Gen:
             a, i = self.rnd.choice([(1, 0), (0, 256), (0, 255), (0, 257)])
         else:
             a, i = self.rnd.randrange(0, 6), self.rnd.randrange(0, 40)
-        d.active, d.inact = a + d.opened, i
+        d.active, d.inact = a + d.own_a, i + d.own_i
         total = d.active + d.inact
         if not d.u:
             d.overload = False
@@ -226,8 +228,21 @@ class Gen:
         self.out.append('%s -> %s' % (words, addr_of(int(d.name[1:])) if d else 'none'))
         if d and opened:
             d.active += 1
-            d.opened += 1
+            d.own_a += 1
             self.bind_overload(d)
+            self.conns.append((line[5:], d))
+
+    def op_close(self):
+        if not self.conns:
+            return False
+        rest, d = self.conns.pop(self.rnd.randrange(len(self.conns)))
+        self.script.append('close %s' % rest)
+        if d.available:  # else the FIN is dropped: the dest was deleted
+            d.active -= 1
+            d.inact += 1
+            d.own_a -= 1
+            d.own_i += 1
+        return True
 
     def run(self, nops):
         for _ in range(3):
@@ -244,9 +259,11 @@ class Gen:
                 self.op_edit()
             elif r < 0.21:
                 self.op_del()
-            elif r < 0.33:
+            elif r < 0.31:
                 self.op_conns()
-            elif r < 0.55:
+            elif r < 0.40:
+                self.op_close()
+            elif r < 0.58:
                 self.op_pick(True)
             else:
                 self.op_pick(False)

@@ -388,6 +388,58 @@ static void test_timeouts(void)
 	fx_fini(&f);
 }
 
+/* Settings changed on a live table; sloppy_tcp; walking the entries. */
+static void test_set_conf(void)
+{
+	struct lb_conn_conf conf;
+	struct fx f;
+	struct lb_flow_key k = key4(0x0B000001, 5000, LB_PROTO_TCP);
+	struct lb_flow_key k2 = key4(0x0B000002, 5000, LB_PROTO_TCP);
+	struct lb_conn *c, *c2, *it;
+	unsigned n = 0;
+
+	fx_init(&f, &sched_rr_ops, LB_KIND_DR, LB_PROTO_TCP, 1, NULL);
+	c = in_pkt(&f, &k, LB_TCP_SYN, 0, 0);
+	in_pkt(&f, &k, LB_TCP_ACK, 0, 0);
+	CU_ASSERT_EQUAL(c->expires, 900 * S_NS);
+	in_pkt(&f, &k2, LB_TCP_ACK, 0, -ENOTCONN); /* not sloppy: no entry from an ACK */
+	conf = *lb_conn_table_conf(f.tab);
+	conf.timeout_ns[LB_CONN_S_ESTABLISHED] = 10 * S_NS;
+	conf.sloppy_tcp = true;
+	CU_ASSERT_EQUAL(lb_conn_table_set_conf(f.tab, &conf), 0);
+	CU_ASSERT_EQUAL(c->expires, 900 * S_NS); /* armed before: unchanged */
+	c2 = in_pkt(&f, &k2, LB_TCP_ACK, S_NS, 0); /* sloppy: NONE + ack -> ES */
+	CU_ASSERT_EQUAL(c2->state, LB_CONN_S_ESTABLISHED);
+	CU_ASSERT_EQUAL(c2->expires, 11 * S_NS);
+	in_pkt(&f, &k2, LB_TCP_RST | LB_TCP_ACK, S_NS, 0);
+	CU_ASSERT_EQUAL(c2->state, LB_CONN_S_CLOSE);
+	CU_ASSERT_EQUAL(lb_conn_table_expire(f.tab, 11 * S_NS), 1);
+	in_pkt(&f, &k2, LB_TCP_RST, 12 * S_NS, -ENOTCONN); /* an RST never creates one */
+	in_pkt(&f, &k, LB_TCP_ACK, 12 * S_NS, 0);
+	CU_ASSERT_EQUAL(c->expires, 22 * S_NS); /* re-armed under the new timeout */
+	CU_ASSERT_TRUE(lb_conn_table_sane(f.tab));
+	for (it = lb_conn_table_next(f.tab, NULL); it; it = lb_conn_table_next(f.tab, it))
+		n++;
+	CU_ASSERT_EQUAL(n, 1);
+	/* 255 distinct timeouts at most over a table's life */
+	for (int i = 0; i < 300; i++) {
+		conf.timeout_ns[LB_CONN_S_LISTEN] = (1000 + i) * S_NS;
+		if (lb_conn_table_set_conf(f.tab, &conf)) {
+			CU_ASSERT_TRUE(i > 200);
+			break;
+		}
+		CU_ASSERT_TRUE(i < 255);
+	}
+	CU_ASSERT_EQUAL(lb_conn_table_set_conf(f.tab, &conf), -E2BIG);
+	f.svc.persistence_timeout_s = 12345;
+	{
+		struct lb_dest *p = NULL;
+
+		CU_ASSERT_EQUAL(lb_conn_persist_pick(f.tab, &f.svc, &k, 12 * S_NS, &p), -E2BIG);
+	}
+	fx_fini(&f);
+}
+
 /* ---- life cycles (spec 5.2) ---- */
 
 static void test_dr_lifecycle(void)
@@ -1645,6 +1697,7 @@ int test_conn_register(void)
 	if (!s || !CU_add_test(s, "state_tables", test_state_tables) ||
 	    !CU_add_test(s, "state_details", test_state_details) ||
 	    !CU_add_test(s, "timeouts", test_timeouts) ||
+	    !CU_add_test(s, "set_conf", test_set_conf) ||
 	    !CU_add_test(s, "dr_lifecycle", test_dr_lifecycle) ||
 	    !CU_add_test(s, "nat_lifecycle", test_nat_lifecycle) ||
 	    !CU_add_test(s, "udp", test_udp) || !CU_add_test(s, "port_reuse", test_port_reuse) ||

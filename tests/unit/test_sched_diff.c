@@ -4,7 +4,10 @@
  * long random sequences of dest and connection operations, both profiles.
  *
  * Run by lbsim-test; 10^5 operations per scheduler and profile (10^4 in
- * quick mode), about a second in all. The reference side keeps its own copy
+ * quick mode), about a second in all; over 12 addresses, then over 96 with
+ * deletes held off below 72 linked dests, so that the list grows from empty
+ * to past 64 (the indexed lc/wlc at tree depths beyond a handful). The
+ * reference side keeps its own copy
  * of the state (list order, counters, thresholds, OVERLOAD flag per spec 1.4)
  * so service.c's bookkeeping is checked after every operation, not only the
  * picks. The first difference fails the test and prints the step, the
@@ -25,7 +28,7 @@
 #include "algorithms/sched/sched.h"
 #include "tests/test.h"
 
-#define NADDR 12	/* distinct address:port values */
+#define NADDR 96	/* distinct address:port values, at most */
 #define MAXCONN 4096
 
 enum ref_sched { REF_RR, REF_WRR, REF_LC, REF_WLC, REF_TWOS, REF_COUNT };
@@ -50,6 +53,8 @@ struct conn {
 struct diff {
 	enum ref_sched which;
 	enum lb_profile profile;
+	int naddr;   /* address numbers in use, <= NADDR */
+	int minlist; /* deletes leave at least this many dests linked */
 	struct ref_dest rd[NADDR];
 	int list[NADDR]; /* kernel order, ids */
 	int n;
@@ -432,7 +437,7 @@ static void rand_thresholds(gsl_rng *ops, uint32_t *u, uint32_t *l)
 
 static bool op_add(struct diff *x, gsl_rng *ops)
 {
-	int id = (int)rand_below(ops, NADDR), w = rand_weight(ops);
+	int id = (int)rand_below(ops, (unsigned long)x->naddr), w = rand_weight(ops);
 	struct lb_addr a = { .af = LB_AF_INET, .u.v4 = 0x0A000001u + (uint32_t)id };
 	struct ref_dest *r = &x->rd[id];
 	uint32_t u = 0, l = 0;
@@ -470,7 +475,7 @@ static bool op_del(struct diff *x, gsl_rng *ops)
 {
 	int pos, id;
 
-	if (x->n == 0)
+	if (x->n == 0 || x->n <= x->minlist)
 		return true;
 	pos = (int)rand_below(ops, (unsigned long)x->n);
 	/* rr and wrr: often delete the cursor dest itself */
@@ -590,7 +595,7 @@ static bool op_conn(struct diff *x, gsl_rng *ops, bool drain)
 }
 
 static void run_diff(enum ref_sched which, enum lb_profile profile, unsigned long seed,
-		     long nops)
+		     long nops, int naddr, int minlist)
 {
 	struct diff *x = calloc(1, sizeof(*x)); /* about 40 KiB */
 	gsl_rng *ops = gsl_rng_alloc(gsl_rng_mt19937);
@@ -600,6 +605,8 @@ static void run_diff(enum ref_sched which, enum lb_profile profile, unsigned lon
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
 	x->which = which;
 	x->profile = profile;
+	x->naddr = naddr;
+	x->minlist = minlist;
 	x->rr_cur = -1;
 	x->cl = -1;
 	gsl_rng_set(ops, seed);
@@ -650,8 +657,11 @@ static void run_all(enum ref_sched which)
 {
 	long nops = test_quick() ? 10000 : 100000;
 
-	run_diff(which, LB_PROFILE_CURRENT, 1000 + which, nops);
-	run_diff(which, LB_PROFILE_LEGACY, 2000 + which, nops);
+	run_diff(which, LB_PROFILE_CURRENT, 1000 + which, nops, 12, 0);
+	run_diff(which, LB_PROFILE_LEGACY, 2000 + which, nops, 12, 0);
+	/* long lists: grows from empty to about 72 dests and stays there */
+	run_diff(which, LB_PROFILE_CURRENT, 7000 + which, nops, NADDR, 72);
+	run_diff(which, LB_PROFILE_LEGACY, 8000 + which, nops, NADDR, 72);
 }
 
 static void test_rr(void)

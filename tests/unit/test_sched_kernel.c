@@ -14,7 +14,8 @@
  *    text, on 10^5 random operations per profile (dest add/delete/edit with
  *    weight 0 and thresholds, connection bind/flip/unbind, picks with random
  *    flow keys and random sh/mh flags); the first differing pick fails and
- *    prints the step and both states;
+ *    prints the step and both states; sed and nq also over 96 addresses
+ *    with deletes held off below 72 linked dests (lists past 64);
  *  - lb_remap_measure on mh (about 1/N moves) and sh (heavy remapping).
  *
  * Run by lbsim-test; about 0.7 s (0.2 s in quick mode under the sanitizers;
@@ -166,6 +167,7 @@ static void test_sed(void)
 		lb_dest_conn_bind(f.d[1], false);
 	expect_seq(&f, "sed inactive ignored", "B", false);
 	f.d[1]->flags |= LB_DEST_F_OVERLOAD;
+	lb_dest_load_changed(f.d[1]); /* sed is indexed: announce direct writes */
 	expect_seq(&f, "sed B overloaded", "A", false);
 	lb_service_edit_dest(&f.svc, f.d[0], 0, 0, 0);
 	expect_seq(&f, "sed none", "-", false);
@@ -193,6 +195,7 @@ static void test_nq(void)
 	lb_dest_conn_bind(f.d[2], true);
 	expect_seq(&f, "nq both busy", "C", false); /* 2/1 against 2/9 */
 	f.d[2]->flags |= LB_DEST_F_OVERLOAD;
+	lb_dest_load_changed(f.d[2]);
 	expect_seq(&f, "nq C overloaded", "B", false);
 	lb_service_fini(&f.svc);
 }
@@ -930,7 +933,7 @@ static void test_remap(void)
 
 /* ---- differential tests against naive references ---- */
 
-#define NADDR 12
+#define NADDR 96 /* address numbers, at most; most runs use 12 */
 #define MAXCONN 4096
 
 enum kref { K_SED, K_NQ, K_FO, K_OVF, K_SH, K_DH, K_MH, K_COUNT };
@@ -953,6 +956,8 @@ struct rconn {
 struct kdiff {
 	enum kref which;
 	enum lb_profile profile;
+	int naddr;		 /* address numbers in use, <= NADDR */
+	int minlist;		 /* deletes leave at least this many dests linked */
 	unsigned sh_bits;	 /* sh: table bits */
 	uint32_t m;		 /* mh: table size */
 	unsigned mh_bits;	 /* mh: TAB_INDEX / 2 */
@@ -1448,7 +1453,7 @@ static void kd_thresholds(gsl_rng *ops, uint32_t *u, uint32_t *l)
 
 static bool kd_add(struct kdiff *x, gsl_rng *ops)
 {
-	int id = (int)below(ops, NADDR), w = kd_weight(ops);
+	int id = (int)below(ops, (unsigned long)x->naddr), w = kd_weight(ops);
 	struct lb_addr a = kd_addr(id);
 	struct rdest *r = &x->rd[id];
 	uint32_t u = 0, l = 0;
@@ -1482,7 +1487,7 @@ static bool kd_del(struct kdiff *x, gsl_rng *ops)
 {
 	int pos, id;
 
-	if (x->n == 0)
+	if (x->n == 0 || x->n <= x->minlist)
 		return true;
 	pos = (int)below(ops, (unsigned long)x->n);
 	id = x->list[pos];
@@ -1610,8 +1615,8 @@ static bool kd_conn(struct kdiff *x, gsl_rng *ops, bool drain)
  * nops random operations on scheduler which under profile; sh uses 2^sh_bits
  * buckets, mh a table of m slots (tab_bits its TAB_INDEX / 2).
  */
-static void kd_run(enum kref which, enum lb_profile profile, unsigned sh_bits, uint32_t m,
-		   unsigned tab_bits, unsigned long seed, long nops)
+static void kd_run_n(enum kref which, enum lb_profile profile, unsigned sh_bits, uint32_t m,
+		     unsigned tab_bits, unsigned long seed, long nops, int naddr, int minlist)
 {
 	struct kdiff *x = calloc(1, sizeof(*x));
 	gsl_rng *ops = gsl_rng_alloc(gsl_rng_mt19937);
@@ -1620,6 +1625,8 @@ static void kd_run(enum kref which, enum lb_profile profile, unsigned sh_bits, u
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
 	x->which = which;
 	x->profile = profile;
+	x->naddr = naddr;
+	x->minlist = minlist;
 	x->sh_bits = sh_bits;
 	x->m = m;
 	x->mh_bits = tab_bits;
@@ -1658,6 +1665,13 @@ static void kd_run(enum kref which, enum lb_profile profile, unsigned sh_bits, u
 	free(x);
 }
 
+/* kd_run_n over 12 addresses, deletes unrestricted. */
+static void kd_run(enum kref which, enum lb_profile profile, unsigned sh_bits, uint32_t m,
+		   unsigned tab_bits, unsigned long seed, long nops)
+{
+	kd_run_n(which, profile, sh_bits, m, tab_bits, seed, nops, 12, 0);
+}
+
 static long kd_nops(void)
 {
 	return test_quick() ? 10000 : 100000;
@@ -1669,14 +1683,23 @@ static void kd_both(enum kref which)
 	kd_run(which, LB_PROFILE_LEGACY, 8, 251, 4, 4000 + which, kd_nops());
 }
 
+/* Long lists: from empty to about 72 dests, then held there. */
+static void kd_long(enum kref which)
+{
+	kd_run_n(which, LB_PROFILE_CURRENT, 8, 251, 4, 9000 + which, kd_nops(), NADDR, 72);
+	kd_run_n(which, LB_PROFILE_LEGACY, 8, 251, 4, 9100 + which, kd_nops(), NADDR, 72);
+}
+
 static void test_diff_sed(void)
 {
 	kd_both(K_SED);
+	kd_long(K_SED);
 }
 
 static void test_diff_nq(void)
 {
 	kd_both(K_NQ);
+	kd_long(K_NQ);
 }
 
 static void test_diff_fo(void)

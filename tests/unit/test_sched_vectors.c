@@ -247,8 +247,10 @@ static void test_lc(void)
 		lb_service_edit_dest(&f.svc, f.d[0], 100, 0, 0);
 		expect_seq(&f, "lc C quiesced", "A", false);
 		f.d[0]->flags |= LB_DEST_F_OVERLOAD;
+		lb_dest_load_changed(f.d[0]); /* lc is indexed: announce direct writes */
 		expect_seq(&f, "lc A overloaded", "B", false);
 		f.d[1]->flags |= LB_DEST_F_OVERLOAD;
+		lb_dest_load_changed(f.d[1]);
 		expect_seq(&f, "lc none", "-", false);
 		lb_service_fini(&f.svc);
 
@@ -276,6 +278,7 @@ static void test_wlc(void)
 		/* V-WLC-2: Z(w0), O(w5, OVERLOAD), A(w2, 3 active), B(w1, 1 active). */
 		fix_build(&f, p, &sched_wlc_ops, NULL, (int[]){ 0, 5, 2, 1 }, 4);
 		f.d[1]->flags |= LB_DEST_F_OVERLOAD;
+		lb_dest_load_changed(f.d[1]);
 		fix_conns(&f, 2, 3, 0);
 		fix_conns(&f, 3, 1, 0);
 		expect_seq(&f, "V-WLC-2", "D", false);
@@ -429,8 +432,11 @@ static void test_no_dest(void)
 		lb_service_edit_dest(&f.svc, f.d[1], 1, 0, 0);
 		f.d[0]->flags |= LB_DEST_F_OVERLOAD;
 		f.d[1]->flags |= LB_DEST_F_OVERLOAD;
+		lb_dest_load_changed(f.d[0]); /* indexed schedulers see direct writes so */
+		lb_dest_load_changed(f.d[1]);
 		expect_seq(&f, "all overloaded", "- -", false);
 		f.d[0]->flags &= ~LB_DEST_F_OVERLOAD;
+		lb_dest_load_changed(f.d[0]);
 		/* a key hash may land on the unusable dest (and needs a key): sched_kernel */
 		if (!(o->flags & LB_SCHED_F_HASH))
 			expect_seq(&f, "one usable", "A A A", false);
