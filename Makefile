@@ -63,7 +63,8 @@ TEST_OBJS = tests/test_main.o tests/unit/test_queue.o tests/unit/test_sim.o \
 	tests/unit/test_rng.o tests/unit/test_dist.o tests/unit/test_stats.o \
 	tests/unit/test_addr.o tests/unit/test_service.o tests/unit/test_sched_vectors.o \
 	tests/unit/test_sched_diff.o tests/unit/test_sched_extra.o tests/unit/test_sched_kernel.o tests/unit/test_lexer.o tests/unit/test_scenario.o \
-	tests/unit/test_models.o tests/validation/test_validation.o tests/unit/test_conn.o
+	tests/unit/test_models.o tests/validation/test_validation.o tests/unit/test_conn.o \
+	tests/unit/test_lcindex.o
 
 B_LIB_OBJS = $(addprefix $(BUILD)/,$(LIB_OBJS))
 B_TOOL_OBJS = $(addprefix $(BUILD)/,$(TOOL_OBJS))

@@ -162,6 +162,27 @@ static void conn_start(struct mconn *c)
 	conn_after(c, link_transit(p->link, LINK_INBOUND, now, 0, 1), CONN_EV_SYN);
 }
 
+/* The flow key IPVS sees for <c>'s client-to-service packets. */
+static void conn_key(const struct mconn *c, struct lb_flow_key *k)
+{
+	const struct scn_vs *vs = c->pop->vs->cfg;
+
+	*k = (struct lb_flow_key){ .saddr = c->saddr, .daddr = vs->addr, .sport = c->sport,
+				   .dport = vs->port, .proto = vs->proto };
+}
+
+/* A packet of <c> crosses its director now (entry state of persistent services). */
+static void conn_packet(struct mconn *c, enum lb_conn_dir dir, unsigned tcp_flags)
+{
+	struct mvs *v = c->pop->vs;
+	struct lb_flow_key k;
+
+	if (!v->tabled)
+		return;
+	conn_key(c, &k);
+	director_packet(v->dir, v, &k, dir, tcp_flags);
+}
+
 /* The SYN reaches the director: IPVS schedules a new connection entry. */
 static void conn_syn(struct mconn *c)
 {
@@ -170,25 +191,19 @@ static void conn_syn(struct mconn *c)
 	struct mvs *v = p->vs;
 	struct director *d = v->dir;
 	sim_time_t now = sim_now(w->sim);
-	struct lb_flow_key key = {
-		.saddr = c->saddr, .daddr = v->cfg->addr,
-		.sport = c->sport, .dport = v->cfg->port, .proto = v->cfg->proto,
-	};
 	sim_time_t t = director_process(d, now, 1, 0);
+	struct lb_flow_key key;
 	struct lb_dest *dest;
 	struct mlink *sl;
 
-	director_expire(d, now);
-	dest = lb_service_pick(&v->svc, &key);
+	conn_key(c, &key);
+	dest = director_schedule(d, v, &key);
 	if (!dest) {
 		/* ICMP port unreachable (or RST) back to the client. */
 		conn_refused(c);
 		return;
 	}
 	c->rs = dest->owner;
-	lb_dest_conn_bind(dest, v->cfg->proto == LB_PROTO_TCP);
-	if (++d->conns > d->conns_max)
-		d->conns_max = d->conns;
 	if (c->counted)
 		c->rs->connections++;
 
@@ -201,8 +216,10 @@ static void conn_syn(struct mconn *c)
 	sl = c->rs->srv->link;
 	t += link_transit(sl, LINK_INBOUND, now + t, 0, 1);
 	t += link_transit(sl, LINK_OUTBOUND, now + t, 0, 1);
-	if (v->cfg->kind == LB_KIND_NAT)
+	if (v->cfg->kind == LB_KIND_NAT) {
 		director_process(d, now, 1, 0);
+		conn_packet(c, LB_CONN_DIR_OUT, LB_TCP_SYN | LB_TCP_ACK);
+	}
 	t += link_transit(p->link, LINK_OUTBOUND, now + t, 0, 1);
 	conn_after(c, t, CONN_EV_SEND);
 }
@@ -229,6 +246,7 @@ static void conn_dir_in(struct mconn *c)
 	unsigned segs = link_segments(rq);
 	sim_time_t t = director_process(r->vs->dir, now, segs, rq);
 
+	conn_packet(c, LB_CONN_DIR_IN, LB_TCP_ACK | LB_TCP_PSH);
 	/* Outstanding requests and response times feed jsq and lrt. */
 	lb_dest_request_start(r->dest);
 	c->fwd_at = now;
@@ -252,11 +270,16 @@ static void conn_request_at_server(struct mconn *c)
 		lb_dest_request_done(r->dest, sim_now(d->w->sim), sim_now(d->w->sim) - c->fwd_at);
 		if (c->counted)
 			r->refused++;
-		lb_dest_conn_set_active(r->dest, false);
-		if (r->vs->cfg->kind == LB_KIND_NAT)
-			director_linger(d, LINGER_CLOSE, r->dest, false);
-		else
-			director_linger(d, LINGER_SYNRECV, r->dest, false);
+		if (r->vs->tabled) {
+			if (r->vs->cfg->kind == LB_KIND_NAT)
+				conn_packet(c, LB_CONN_DIR_OUT, LB_TCP_RST);
+		} else {
+			lb_dest_conn_set_active(r->dest, false);
+			if (r->vs->cfg->kind == LB_KIND_NAT)
+				director_linger(d, LINGER_CLOSE, r->dest, false);
+			else
+				director_linger(d, LINGER_SYNRECV, r->dest, false);
+		}
 		conn_refused(c);
 		return;
 	case SERVER_DOWN:
@@ -269,7 +292,8 @@ static void conn_request_at_server(struct mconn *c)
 	 * would when a proxy's connect fails.
 	 */
 	lb_dest_request_done(r->dest, sim_now(d->w->sim), sim_now(d->w->sim) - c->fwd_at);
-	director_linger(d, LINGER_SYNRECV, r->dest, true);
+	if (!r->vs->tabled)
+		director_linger(d, LINGER_SYNRECV, r->dest, true);
 	conn_give_up(c, false);
 }
 
@@ -301,6 +325,7 @@ static void conn_dir_out(struct mconn *c)
 	unsigned segs = link_segments(bytes);
 	sim_time_t t = director_process(c->rs->vs->dir, now, segs, bytes);
 
+	conn_packet(c, LB_CONN_DIR_OUT, LB_TCP_ACK | LB_TCP_PSH);
 	t += link_transit(c->pop->link, LINK_OUTBOUND, now + t, bytes, segs);
 	conn_after(c, t, CONN_EV_RESPONSE);
 }
@@ -318,6 +343,7 @@ static void conn_response(struct mconn *c)
 
 	lb_dest_request_done(c->rs->dest, now, now - c->fwd_at);
 	director_process(c->rs->vs->dir, now, (link_segments(conn_resp_bytes(c)) + 1) / 2, 0);
+	conn_packet(c, LB_CONN_DIR_IN, LB_TCP_ACK);
 	if (p->cfg->timeout_ns && rt > p->cfg->timeout_ns) {
 		w->interval_errors++;
 		if (c->counted)
@@ -351,7 +377,12 @@ static void conn_fin(struct mconn *c)
 
 	/* FIN and the last ACK; through NAT the server's FIN and ACK as well. */
 	director_process(d, sim_now(d->w->sim), r->vs->cfg->kind == LB_KIND_NAT ? 4 : 2, 0);
-	if (r->vs->cfg->proto == LB_PROTO_TCP) {
+	if (r->vs->tabled) {
+		conn_packet(c, LB_CONN_DIR_IN, LB_TCP_FIN | LB_TCP_ACK);
+		if (r->vs->cfg->kind == LB_KIND_NAT)
+			conn_packet(c, LB_CONN_DIR_OUT, LB_TCP_FIN | LB_TCP_ACK);
+		conn_packet(c, LB_CONN_DIR_IN, LB_TCP_ACK);
+	} else if (r->vs->cfg->proto == LB_PROTO_TCP) {
 		lb_dest_conn_set_active(r->dest, false);
 		director_linger(d, LINGER_FIN, r->dest, false);
 	} else {

@@ -58,9 +58,11 @@ void director_linger(struct director *d, enum linger_kind k, struct lb_dest *des
 	linger_push(l, sim_now(d->w->sim) + l->timeout_ns, dest, active);
 }
 
-/* Unbind every lingering entry whose timeout has passed by <now>. */
+/* Unbind every lingering entry (and table entry) whose timeout has passed by <now>. */
 void director_expire(struct director *d, sim_time_t now)
 {
+	if (d->tab)
+		lb_conn_table_expire(d->tab, now);
 	for (int k = 0; k < LINGER_KIND_COUNT; k++) {
 		struct linger *l = &d->linger[k];
 
@@ -73,6 +75,66 @@ void director_expire(struct director *d, sim_time_t now)
 			l->len--;
 		}
 	}
+}
+
+/*
+ * Schedule a new connection (its SYN is at the director now) on <v>:
+ * persistent services go through the connection table (templates first,
+ * then the scheduler, and the entry's TCP state from the SYN on); the others
+ * through the scheduler, with the connection counted active at once. Returns
+ * the destination, or NULL when none is available (the client is refused).
+ */
+struct lb_dest *director_schedule(struct director *d, struct mvs *v, const struct lb_flow_key *k)
+{
+	sim_time_t now = sim_now(d->w->sim);
+	struct lb_dest *dest;
+	struct lb_conn *c;
+
+	if (v->tabled) {
+		unsigned flags = k->proto == LB_PROTO_TCP ? LB_TCP_SYN : 0;
+
+		director_expire(d, now);
+		if (lb_conn_in(d->tab, &v->svc, k, flags, now, &c))
+			return NULL;
+		return c->dest;
+	}
+	director_expire(d, now);
+	dest = lb_service_pick(&v->svc, k);
+	if (!dest)
+		return NULL;
+	lb_dest_conn_bind(dest, k->proto == LB_PROTO_TCP);
+	if (++d->conns > d->conns_max)
+		d->conns_max = d->conns;
+	return dest;
+}
+
+/*
+ * A packet of connection <k> crosses the director now, in direction <dir>
+ * with <tcp_flags>: for persistent services it moves the entry's TCP state
+ * and timer as IPVS would. The other services' counters are kept by the
+ * connection's life cycle in models/client.c, so nothing is done for them.
+ */
+void director_packet(struct director *d, struct mvs *v, const struct lb_flow_key *k,
+		     enum lb_conn_dir dir, unsigned tcp_flags)
+{
+	struct lb_conn *c;
+
+	if (!v->tabled)
+		return;
+	c = lb_conn_lookup(d->tab, k);
+	if (c)
+		lb_conn_packet(d->tab, c, dir, tcp_flags, sim_now(d->w->sim));
+}
+
+/* Connection entries now, lingering ones included (templates not counted). */
+uint64_t director_entries(struct director *d)
+{
+	uint64_t n = d->conns;
+
+	director_expire(d, sim_now(d->w->sim));
+	if (d->tab)
+		n = d->conns + lb_conn_table_count(d->tab) - lb_conn_table_templates(d->tab);
+	return n;
 }
 
 /*
@@ -191,6 +253,15 @@ static int director_vs_init(struct director *d, struct mvs *v, const struct scn_
 	v->svc.fwmark = cfg->fwmark;
 	v->svc.kind = cfg->kind;
 	v->svc.conf = cfg->sched_conf;
+	v->svc.persistence_timeout_s = cfg->persistence_timeout_s;
+	v->svc.persistence_mask = cfg->persistence_mask;
+	v->tabled = cfg->persistence_timeout_s > 0;
+	if (v->tabled && !d->tab) {
+		struct lb_conn_conf cc;
+
+		lb_conn_conf_default(&cc);
+		d->tab = lb_conn_table_new(&cc);
+	}
 	snprintf(stream, sizeof(stream), "director.%s.vs.%s.sched", d->cfg->name,
 		 lb_addr_port_fmt(&cfg->addr, cfg->port, buf, sizeof(buf)));
 	v->rng = rng_stream_new(w->seed, stream);
@@ -267,6 +338,9 @@ int director_init(struct director *d, struct world *w, const struct scn_director
 
 void director_fini(struct director *d)
 {
+	for (size_t i = 0; d->tab && i < d->nvs; i++)
+		lb_conn_table_flush(d->tab, &d->vs[i].svc);
+	lb_conn_table_free(d->tab);
 	for (size_t i = 0; i < d->nvs; i++) {
 		lb_service_fini(&d->vs[i].svc);
 		rng_stream_free(d->vs[i].rng);

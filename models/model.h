@@ -18,6 +18,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "algorithms/env.h"
+#include "algorithms/ipvs/conn.h"
 #include "algorithms/ipvs/service.h"
 #include "scenarios/lang/scenario.h"
 #include "sim/sim.h"
@@ -103,6 +104,7 @@ struct rs {
 
 struct mvs {
 	struct lb_service svc;
+	bool tabled;		 /* persistent: entries live in the director's conn table */
 	const struct scn_vs *cfg;
 	struct director *dir;
 	struct rs *rs;
@@ -148,6 +150,7 @@ struct director {
 	uint64_t conns_max;
 	uint64_t packets;
 	struct linger linger[LINGER_KIND_COUNT];
+	struct lb_conn_table *tab; /* persistent services' entries and templates */
 };
 
 int director_init(struct director *d, struct world *w, const struct scn_director *cfg,
@@ -156,6 +159,10 @@ void director_fini(struct director *d);
 void director_expire(struct director *d, sim_time_t now);
 sim_time_t director_process(struct director *d, sim_time_t now, unsigned npkts, uint64_t bytes);
 void director_linger(struct director *d, enum linger_kind k, struct lb_dest *dest, bool active);
+struct lb_dest *director_schedule(struct director *d, struct mvs *v, const struct lb_flow_key *k);
+void director_packet(struct director *d, struct mvs *v, const struct lb_flow_key *k,
+		     enum lb_conn_dir dir, unsigned tcp_flags);
+uint64_t director_entries(struct director *d);
 struct mvs *director_find_vs(struct director *d, const struct lb_addr *a, uint16_t port,
 			     uint8_t proto);
 

@@ -99,10 +99,8 @@ static uint64_t world_conn_entries(struct world *w)
 {
 	uint64_t n = 0;
 
-	for (size_t i = 0; i < w->ndirs; i++) {
-		director_expire(&w->dirs[i], sim_now(w->sim));
-		n += w->dirs[i].conns;
-	}
+	for (size_t i = 0; i < w->ndirs; i++)
+		n += director_entries(&w->dirs[i]);
 	return n;
 }
 

@@ -34,6 +34,7 @@ int test_sched_vectors_register(void);
 int test_sched_diff_register(void);
 int test_sched_extra_register(void);
 int test_sched_kernel_register(void);
+int test_lcindex_register(void);
 int test_lexer_register(void);
 int test_scenario_register(void);
 int test_models_register(void);

@@ -30,6 +30,7 @@ static const struct {
 	{ "sched_diff", test_sched_diff_register },
 	{ "sched_extra", test_sched_extra_register },
 	{ "sched_kernel", test_sched_kernel_register },
+	{ "lcindex", test_lcindex_register },
 	{ "lexer", test_lexer_register },
 	{ "scenario", test_scenario_register },
 	{ "models", test_models_register },

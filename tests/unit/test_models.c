@@ -378,6 +378,75 @@ static void test_link_down(void)
 	scenario_free(scn);
 }
 
+#define MODELS_PERSIST(SOURCES, PERSIST, KIND)                                            \
+	"simulation { duration 60s seed 1 }\n"                                             \
+	"clients c { sources " SOURCES " arrival poisson 50/s target 10.0.0.1:80\n"         \
+	"            service exponential 5ms }\n"                                          \
+	"server 10.0.1.1 { workers 2 }\nserver 10.0.1.2 { workers 2 }\n"                  \
+	"server 10.0.1.3 { workers 2 }\n"                                                  \
+	"director d { virtual_server 10.0.0.1 80 { lb_algo rr\n lb_kind " KIND "\n"        \
+	" protocol TCP\n" PERSIST "\n real_server 10.0.1.1 80 { weight 1 }\n"              \
+	" real_server 10.0.1.2 80 { weight 1 }\n real_server 10.0.1.3 80 { weight 1 } } }\n"
+
+/* How many servers got any connection. */
+static unsigned models_servers_used(const struct run_result *r)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < r->nservers; i++)
+		n += r->servers[i].connections > 0;
+	return n;
+}
+
+/*
+ * Persistence through the director's connection table: one client (or one
+ * /24 with that granularity) stays on one server; rr alone spreads it.
+ */
+static void test_persistence_kind(const char *kind)
+{
+	char plain_text[2048], one_text[2048], net_text[2048];
+	struct scenario *plain, *one, *net;
+	struct run_result *rp, *ro, *rn;
+
+#define MODELS_PERSIST_FMT(SOURCES, PERSIST) MODELS_PERSIST(SOURCES, PERSIST, "%s")
+	snprintf(plain_text, sizeof(plain_text), MODELS_PERSIST_FMT("192.0.2.7/32", ""), kind);
+	snprintf(one_text, sizeof(one_text),
+		 MODELS_PERSIST_FMT("192.0.2.7/32", "persistence_timeout 300"), kind);
+	snprintf(net_text, sizeof(net_text),
+		 MODELS_PERSIST_FMT("192.0.2.0/24", "persistence_timeout 300\n"
+						    "persistence_granularity 255.255.255.0"),
+		 kind);
+#undef MODELS_PERSIST_FMT
+	plain = models_load(plain_text);
+	one = models_load(one_text);
+	net = models_load(net_text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(plain);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(one);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(net);
+	rp = models_run(plain, NULL, 1);
+	ro = models_run(one, NULL, 1);
+	rn = models_run(net, NULL, 1);
+	CU_ASSERT_EQUAL(models_servers_used(rp), 3);
+	CU_ASSERT_EQUAL(models_servers_used(ro), 1);
+	CU_ASSERT_EQUAL(models_servers_used(rn), 1);
+	CU_ASSERT(ro->completed + 5 >= ro->requests);
+	CU_ASSERT_EQUAL(rn->failed, 0);
+	if (models_servers_used(ro) != 1 || models_servers_used(rn) != 1)
+		fprintf(stderr, "\n%s: persistence did not hold\n", kind);
+	run_result_free(rp);
+	run_result_free(ro);
+	run_result_free(rn);
+	scenario_free(plain);
+	scenario_free(one);
+	scenario_free(net);
+}
+
+static void test_persistence(void)
+{
+	test_persistence_kind("DR");
+	test_persistence_kind("NAT");
+}
+
 int test_models_register(void)
 {
 	CU_pSuite s = CU_add_suite("models", NULL, NULL);
@@ -394,7 +463,8 @@ int test_models_register(void)
 	    !CU_add_test(s, "on/off arrivals", test_onoff_rate) ||
 	    !CU_add_test(s, "retries after refusal", test_retries) ||
 	    !CU_add_test(s, "link loss", test_link_loss) ||
-	    !CU_add_test(s, "link down", test_link_down))
+	    !CU_add_test(s, "link down", test_link_down) ||
+	    !CU_add_test(s, "persistence", test_persistence))
 		return CU_get_error();
 	return CUE_SUCCESS;
 }
