@@ -253,6 +253,9 @@ static int director_vs_init(struct director *d, struct mvs *v, const struct scn_
 	v->svc.fwmark = cfg->fwmark;
 	v->svc.kind = cfg->kind;
 	v->svc.conf = cfg->sched_conf;
+	v->svc.conf.d = d->cfg->sched_d;
+	v->svc.conf.mh_size = d->cfg->mh_table;
+	v->svc.conf.sh_bits = d->cfg->sh_bits;
 	v->svc.persistence_timeout_s = cfg->persistence_timeout_s;
 	v->svc.persistence_mask = cfg->persistence_mask;
 	v->tabled = cfg->persistence_timeout_s > 0;
@@ -269,8 +272,11 @@ static int director_vs_init(struct director *d, struct mvs *v, const struct scn_
 	v->svc.env = &d->env;
 	rc = lb_service_set_sched(&v->svc, ops);
 	if (rc) {
-		snprintf(err, errlen, "%s:%d:%d: error: scheduler '%s' cannot start (%s)",
-			 cfg->loc.file, cfg->loc.line, cfg->loc.col, name, strerror(-rc));
+		snprintf(err, errlen, "%s:%d:%d: error: scheduler '%s' cannot start (%s)%s",
+			 cfg->loc.file, cfg->loc.line, cfg->loc.col, name, strerror(-rc),
+			 !strcmp(name, "mh") ? "; mh_table must be one of the kernel's primes "
+					       "(251 509 1021 2039 4093 8191 16381 32749 65521 131071)"
+					     : "");
 		return rc;
 	}
 	/* keepalived adds real servers in config order, each at the list head. */

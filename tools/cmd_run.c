@@ -323,17 +323,23 @@ static void cmd_report_reps(FILE *f, struct run_result *const *rs, char **algos,
 static void cmd_remap(const struct scenario *scn, const char *algo, struct run_result *r)
 {
 	const struct lb_sched_ops *ops = lb_sched_find(algo);
-	const struct scn_vs *vs = NULL;
+	const struct scn_director *dir = NULL;
+	struct lb_sched_conf conf;
 	struct lb_remap m;
 
 	if (!ops || !(ops->flags & LB_SCHED_F_HASH))
 		return;
-	for (size_t d = 0; d < scn->ndirectors && !vs; d++)
+	for (size_t d = 0; d < scn->ndirectors && !dir; d++)
 		if (scn->directors[d].nvs)
-			vs = &scn->directors[d].vs[0];
-	if (!vs || vs->nrs < 2)
+			dir = &scn->directors[d];
+	if (!dir || dir->vs[0].nrs < 2)
 		return;
-	if (lb_remap_measure(algo, &vs->sched_conf, (unsigned)vs->nrs, CMD_REMAP_FLOWS, r->seed, &m))
+	/* The service's flags with the director's table sizes, as the run used. */
+	conf = dir->vs[0].sched_conf;
+	conf.d = dir->sched_d;
+	conf.mh_size = dir->mh_table;
+	conf.sh_bits = dir->sh_bits;
+	if (lb_remap_measure(algo, &conf, (unsigned)dir->vs[0].nrs, CMD_REMAP_FLOWS, r->seed, &m))
 		return;
 	r->remap_known = true;
 	r->remap_ndests = m.ndests;

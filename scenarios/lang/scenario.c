@@ -156,6 +156,12 @@ static const struct scn_param director_params[] = {
 	      offsetof(struct scn_director, cpu_per_packet_ns)),
 	SCN_P("nic", SCN_PT_BANDWIDTH, 1, "10Gbit", "director NIC",
 	      offsetof(struct scn_director, nic_bps)),
+	SCN_PI("sched_d", SCN_PT_UINT, "2", "samples of pod and podnr",
+	       offsetof(struct scn_director, sched_d), 1, 64),
+	SCN_PI("mh_table", SCN_PT_UINT, "4093", "mh table size (a kernel prime)",
+	       offsetof(struct scn_director, mh_table), 251, 131071),
+	SCN_PI("sh_bits", SCN_PT_UINT, "8", "sh table size as bits (4..20)",
+	       offsetof(struct scn_director, sh_bits), 4, 20),
 	SCN_PEND,
 };
 

@@ -139,6 +139,9 @@ struct scn_director {
 	size_t nvs;
 	sim_time_t cpu_per_packet_ns; /* director CPU per packet, default 1 us */
 	double nic_bps;		      /* director NIC, bits per second, default 10 Gbit */
+	unsigned sched_d;	      /* samples of pod/podnr, default 2 */
+	unsigned mh_table;	      /* mh table size (a kernel prime), default 4093 */
+	unsigned sh_bits;	      /* sh table bits (CONFIG_IP_VS_SH_TAB_BITS), default 8 */
 	struct scn_loc loc;
 };
 
