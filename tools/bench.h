@@ -10,5 +10,7 @@
 
 /* Print one line per figure beside its goal; false when a goal was missed. */
 bool bench_e2e_supermarket(void);
+/* Scheduler decision costs and the mh rebuild (bench_sched.c); returns goals missed. */
+int bench_sched(void);
 
 #endif /* LBSIM_TOOLS_BENCH_H */

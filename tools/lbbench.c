@@ -149,6 +149,8 @@ static const struct {
 } bench_table[] = {
 	{ "kernel", "event kernel hold model at 10^3, 10^5, 10^6 pending", bench_kernel },
 	{ "e2e", "supermarket model n=100 d=2 through the director", bench_e2e },
+	{ "sched", "ns per decision, every scheduler at 10/100/1000 dests; mh rebuild",
+	  bench_sched },
 };
 
 #define BENCH_COUNT (sizeof(bench_table) / sizeof(bench_table[0]))

@@ -78,6 +78,9 @@ static const char *const discipline_names[] = { "fifo", "ps", NULL };
 	{ .name = n, .type = SCN_PT_ENUM, .arity = 1, .def = d, .help = h, .off = o, .names = nm }
 #define SCN_PEND { .name = NULL }
 
+/* Keys per block at most: the size of every block's given[] location array. */
+#define SCN_PARAMS_MAX 16
+
 static const struct scn_param sim_params[] = {
 	SCN_P("duration", SCN_PT_DURATION, 1, "60s", "simulated time",
 	      offsetof(struct scn_sim, duration_ns)),
@@ -164,6 +167,14 @@ static const struct scn_param director_params[] = {
 	       offsetof(struct scn_director, sh_bits), 4, 20),
 	SCN_PEND,
 };
+
+#define SCN_PARAMS_FIT(a) \
+	_Static_assert(sizeof(a) / sizeof(a[0]) <= SCN_PARAMS_MAX + 1, #a " has too many keys")
+SCN_PARAMS_FIT(sim_params);
+SCN_PARAMS_FIT(clients_params);
+SCN_PARAMS_FIT(server_params);
+SCN_PARAMS_FIT(link_params);
+SCN_PARAMS_FIT(director_params);
 
 struct scn_block {
 	const char *name;
@@ -880,7 +891,7 @@ static int scn_header(struct scn_ctx *ctx, const struct lex_node *n, bool named)
 static int scn_bind_clients(struct scn_ctx *ctx, const struct lex_node *n)
 {
 	struct scenario *scn = ctx->scn;
-	struct scn_loc given[16];
+	struct scn_loc given[SCN_PARAMS_MAX];
 	struct scn_clients *c;
 
 	if (scn_header(ctx, n, true))
@@ -958,7 +969,7 @@ static int scn_bind_servers(struct scn_ctx *ctx, const struct lex_node *n)
 {
 	struct scenario *scn = ctx->scn;
 	struct scn_server tmpl = { 0 };
-	struct scn_loc given[16];
+	struct scn_loc given[SCN_PARAMS_MAX];
 	struct lb_addr first;
 	uint32_t count;
 	int ret;
@@ -996,7 +1007,7 @@ static int scn_bind_servers(struct scn_ctx *ctx, const struct lex_node *n)
 static int scn_bind_link(struct scn_ctx *ctx, const struct lex_node *n)
 {
 	struct scenario *scn = ctx->scn;
-	struct scn_loc given[16];
+	struct scn_loc given[SCN_PARAMS_MAX];
 	struct scn_link *l;
 
 	if (scn_header(ctx, n, true))
@@ -1549,7 +1560,7 @@ static int scn_bind_kad(struct scn_ctx *ctx, size_t didx, const struct lex_node 
 	if (!kw->quoted && !strcmp(kw->text, "virtual_server")) {
 		if (!didx) {
 			if (!ctx->implicit_dir) {
-				struct scn_loc given[4];
+				struct scn_loc given[SCN_PARAMS_MAX];
 				struct scn_director *d;
 
 				for (size_t i = 0; i < ctx->scn->ndirectors; i++)
@@ -1597,7 +1608,7 @@ static int scn_bind_kad(struct scn_ctx *ctx, size_t didx, const struct lex_node 
 static int scn_bind_director(struct scn_ctx *ctx, const struct lex_node *n)
 {
 	struct scenario *scn = ctx->scn;
-	struct scn_loc given[4];
+	struct scn_loc given[SCN_PARAMS_MAX];
 	size_t didx;
 
 	if (scn_header(ctx, n, true))
