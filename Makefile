@@ -69,7 +69,7 @@ TEST_OBJS = tests/test_main.o tests/unit/test_queue.o tests/unit/test_sim.o \
 B_LIB_OBJS = $(addprefix $(BUILD)/,$(LIB_OBJS))
 B_TOOL_OBJS = $(addprefix $(BUILD)/,$(TOOL_OBJS))
 B_TEST_OBJS = $(addprefix $(BUILD)/,$(TEST_OBJS))
-B_BENCH_OBJS = $(BUILD)/tools/lbbench.o $(BUILD)/tools/bench_e2e.o $(BUILD)/tools/bench_sched.o
+B_BENCH_OBJS = $(BUILD)/tools/lbbench.o $(BUILD)/tools/bench_e2e.o $(BUILD)/tools/bench_sched.o $(BUILD)/tools/bench_conn.o
 
 ifeq ($(V),1)
 Q =

@@ -13,4 +13,7 @@ bool bench_e2e_supermarket(void);
 /* Scheduler decision costs and the mh rebuild (bench_sched.c); returns goals missed. */
 int bench_sched(void);
 
+/* The connection table at 10 M entries: bytes per connection, total. Missed goals. */
+int bench_conn(void);
+
 #endif /* LBSIM_TOOLS_BENCH_H */

@@ -151,6 +151,7 @@ static const struct {
 	{ "e2e", "supermarket model n=100 d=2 through the director", bench_e2e },
 	{ "sched", "ns per decision, every scheduler at 10/100/1000 dests; mh rebuild",
 	  bench_sched },
+	{ "conn", "IPVS connection table: bytes per connection at 10 M connections", bench_conn },
 };
 
 #define BENCH_COUNT (sizeof(bench_table) / sizeof(bench_table[0]))
