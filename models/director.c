@@ -263,6 +263,12 @@ static int director_vs_init(struct director *d, struct mvs *v, const struct scn_
 		struct lb_conn_conf cc;
 
 		lb_conn_conf_default(&cc);
+		if (d->lvs.tcp_ns)
+			cc.timeout_ns[LB_CONN_S_ESTABLISHED] = d->lvs.tcp_ns;
+		if (d->lvs.tcpfin_ns)
+			cc.timeout_ns[LB_CONN_S_FIN_WAIT] = d->lvs.tcpfin_ns;
+		if (d->lvs.udp_ns)
+			cc.timeout_ns[LB_CONN_S_UDP] = d->lvs.udp_ns;
 		d->tab = lb_conn_table_new(&cc);
 	}
 	snprintf(stream, sizeof(stream), "director.%s.vs.%s.sched", d->cfg->name,
@@ -325,10 +331,19 @@ int director_init(struct director *d, struct world *w, const struct scn_director
 		.timer_cancel = director_env_timer_cancel,
 		.log = director_env_log,
 	};
-	d->linger[LINGER_FIN].timeout_ns = w->scn->sim.fin_timeout_ns;
+	/* The director's lvs_timeouts, else the top-level ones, else the defaults. */
+	d->lvs = cfg->lvs;
+	if (!d->lvs.tcp_ns)
+		d->lvs.tcp_ns = w->scn->lvs.tcp_ns;
+	if (!d->lvs.tcpfin_ns)
+		d->lvs.tcpfin_ns = w->scn->lvs.tcpfin_ns;
+	if (!d->lvs.udp_ns)
+		d->lvs.udp_ns = w->scn->lvs.udp_ns;
+	d->linger[LINGER_FIN].timeout_ns =
+		d->lvs.tcpfin_ns ? d->lvs.tcpfin_ns : w->scn->sim.fin_timeout_ns;
 	d->linger[LINGER_SYNRECV].timeout_ns = DIRECTOR_SYNRECV_NS;
 	d->linger[LINGER_CLOSE].timeout_ns = DIRECTOR_CLOSE_NS;
-	d->linger[LINGER_UDP].timeout_ns = DIRECTOR_UDP_NS;
+	d->linger[LINGER_UDP].timeout_ns = d->lvs.udp_ns ? d->lvs.udp_ns : DIRECTOR_UDP_NS;
 	if (cfg->nic_bps > 0)
 		d->nic_ns_per_byte = 8e9 / cfg->nic_bps;
 	d->vs = xcalloc(cfg->nvs ? cfg->nvs : 1, sizeof(*d->vs));

@@ -151,6 +151,7 @@ struct director {
 	uint64_t packets;
 	struct linger linger[LINGER_KIND_COUNT];
 	struct lb_conn_table *tab; /* persistent services' entries and templates */
+	struct scn_lvs_timeouts lvs; /* in force: the director's, the scenario's, or 0 */
 };
 
 int director_init(struct director *d, struct world *w, const struct scn_director *cfg,

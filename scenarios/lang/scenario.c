@@ -1553,6 +1553,56 @@ out_free:
  * <didx> is 0: the implicit director), the other known keepalived blocks
  * warn once. Returns 0 or -EINVAL.
  */
+/*
+ * `lvs_timeouts [tcp S] [tcpfin S] [udp S]` (keepalived timers: seconds) into
+ * <t>. Returns 0 or -EINVAL.
+ */
+static int scn_bind_lvs_timeouts(struct scn_ctx *ctx, const struct lex_node *s,
+				 struct scn_lvs_timeouts *t)
+{
+	if (s->ntok < 3 || s->ntok % 2 == 0)
+		return scn_error(ctx, &s->tok[0].loc,
+				 "lvs_timeouts: expected pairs of tcp|tcpfin|udp SECONDS");
+	for (size_t i = 1; i + 1 < s->ntok; i += 2) {
+		const struct lex_token *k = &s->tok[i], *v = &s->tok[i + 1];
+		sim_time_t *dst = !strcmp(k->text, "tcp")      ? &t->tcp_ns
+				  : !strcmp(k->text, "tcpfin") ? &t->tcpfin_ns
+				  : !strcmp(k->text, "udp")    ? &t->udp_ns
+							       : NULL;
+		char why[256];
+
+		if (!dst)
+			return scn_error(ctx, &k->loc,
+					 "lvs_timeouts: expected tcp, tcpfin or udp, got '%s'", k->text);
+		if (units_duration(v->text, dst, why, sizeof(why)) || *dst <= 0)
+			return scn_error(ctx, &v->loc, "lvs_timeouts %s: %s", k->text,
+					 *dst <= 0 ? "expected a timeout > 0" : why);
+	}
+	return 0;
+}
+
+/*
+ * global_defs: lvs_timeouts is modelled (for director <didx>, or for every
+ * director without its own when at top level, didx 0); every other keyword
+ * is accepted with the one "not modelled yet" warning. Returns 0 or -EINVAL.
+ */
+static int scn_bind_global_defs(struct scn_ctx *ctx, size_t didx, const struct lex_node *n)
+{
+	struct scn_lvs_timeouts *t = didx ? &ctx->scn->directors[didx - 1].lvs : &ctx->scn->lvs;
+
+	for (size_t k = 0; k < n->nkids; k++) {
+		const struct lex_node *s = &n->kids[k];
+
+		if (!strcmp(s->tok[0].text, "lvs_timeouts")) {
+			if (scn_bind_lvs_timeouts(ctx, s, t))
+				return -EINVAL;
+			continue;
+		}
+		scn_warn_unmodelled(ctx, &s->tok[0]);
+	}
+	return 0;
+}
+
 static int scn_bind_kad(struct scn_ctx *ctx, size_t didx, const struct lex_node *n)
 {
 	const struct lex_token *kw = &n->tok[0];
@@ -1586,6 +1636,8 @@ static int scn_bind_kad(struct scn_ctx *ctx, size_t didx, const struct lex_node 
 	}
 	if (!kw->quoted && !strcmp(kw->text, "virtual_server_group"))
 		return 0; /* collected beforehand; bound where used */
+	if (!kw->quoted && !strcmp(kw->text, "global_defs"))
+		return scn_bind_global_defs(ctx, didx, n);
 	if (!kw->quoted && scn_in_list(kad_top_keywords, kw->text)) {
 		scn_warn_unmodelled(ctx, kw);
 		return 0;

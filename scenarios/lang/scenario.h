@@ -133,6 +133,13 @@ struct scn_vs {
 	struct scn_loc loc;
 };
 
+/* keepalived's global_defs `lvs_timeouts tcp S tcpfin S udp S`; 0 = kernel default. */
+struct scn_lvs_timeouts {
+	sim_time_t tcp_ns;	      /* ESTABLISHED */
+	sim_time_t tcpfin_ns;	      /* FIN_WAIT */
+	sim_time_t udp_ns;	      /* UDP */
+};
+
 struct scn_director {
 	char *name;
 	struct scn_vs *vs;
@@ -142,6 +149,7 @@ struct scn_director {
 	unsigned sched_d;	      /* samples of pod/podnr, default 2 */
 	unsigned mh_table;	      /* mh table size (a kernel prime), default 4093 */
 	unsigned sh_bits;	      /* sh table bits (CONFIG_IP_VS_SH_TAB_BITS), default 8 */
+	struct scn_lvs_timeouts lvs;  /* its global_defs lvs_timeouts */
 	struct scn_loc loc;
 };
 
@@ -179,6 +187,7 @@ struct scenario {
 	size_t ndirectors;
 	struct scn_expect *expects;
 	size_t nexpects;
+	struct scn_lvs_timeouts lvs;  /* top-level global_defs: directors without their own */
 	char **warnings;	   /* "file:line:col: warning: ..." */
 	size_t nwarnings;
 	char **files;		   /* interned file names (scn_loc.file points here) */

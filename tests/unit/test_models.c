@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "models/model.h"
 #include "models/world.h"
 #include "results/result.h"
 #include "scenarios/lang/scenario.h"
@@ -447,6 +448,38 @@ static void test_persistence(void)
 	test_persistence_kind("NAT");
 }
 
+/* keepalived's lvs_timeouts reach the director: top level, then per director. */
+static void test_lvs_timeouts(void)
+{
+	struct scenario *scn = models_load(
+		"simulation { duration 1s }\n"
+		"global_defs { lvs_timeouts tcp 600 tcpfin 30 udp 45 }\n"
+		"director a { virtual_server 10.0.0.1 80 { lb_kind DR\n protocol TCP\n"
+		"  persistence_timeout 60\n real_server 10.0.1.1 80 { weight 1 } } }\n"
+		"director b { global_defs { lvs_timeouts tcpfin 5 }\n"
+		"  virtual_server 10.0.0.2 80 { lb_kind DR\n protocol TCP\n"
+		"  real_server 10.0.1.2 80 { weight 1 } } }\n");
+	struct world_opts wo = { 0 };
+	struct world *w;
+	char err[512];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	CU_ASSERT_EQUAL_FATAL(world_new(scn, &wo, &w, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(w->dirs[0].linger[LINGER_FIN].timeout_ns, 30 * SIM_SEC);
+	CU_ASSERT_EQUAL(w->dirs[0].linger[LINGER_UDP].timeout_ns, 45 * SIM_SEC);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w->dirs[0].tab);
+	CU_ASSERT_EQUAL(lb_conn_table_conf(w->dirs[0].tab)->timeout_ns[LB_CONN_S_ESTABLISHED],
+			600 * SIM_SEC);
+	CU_ASSERT_EQUAL(lb_conn_table_conf(w->dirs[0].tab)->timeout_ns[LB_CONN_S_FIN_WAIT],
+			30 * SIM_SEC);
+	/* b has its own tcpfin and inherits udp; no persistence, no table. */
+	CU_ASSERT_EQUAL(w->dirs[1].linger[LINGER_FIN].timeout_ns, 5 * SIM_SEC);
+	CU_ASSERT_EQUAL(w->dirs[1].linger[LINGER_UDP].timeout_ns, 45 * SIM_SEC);
+	CU_ASSERT_PTR_NULL(w->dirs[1].tab);
+	world_free(w);
+	scenario_free(scn);
+}
+
 int test_models_register(void)
 {
 	CU_pSuite s = CU_add_suite("models", NULL, NULL);
@@ -464,7 +497,8 @@ int test_models_register(void)
 	    !CU_add_test(s, "retries after refusal", test_retries) ||
 	    !CU_add_test(s, "link loss", test_link_loss) ||
 	    !CU_add_test(s, "link down", test_link_down) ||
-	    !CU_add_test(s, "persistence", test_persistence))
+	    !CU_add_test(s, "persistence", test_persistence) ||
+	    !CU_add_test(s, "lvs_timeouts", test_lvs_timeouts))
 		return CU_get_error();
 	return CUE_SUCCESS;
 }

@@ -339,7 +339,10 @@ static void test_full(void)
 	CU_ASSERT_STRING_EQUAL(scn_cmp_str(scn->expects[3].op), "<=");
 
 	CU_ASSERT_EQUAL(count_warnings(scn, "lbsim block 'fault' is not implemented"), 1);
-	CU_ASSERT_EQUAL(count_warnings(scn, "'global_defs' is not modelled yet"), 1);
+	CU_ASSERT_EQUAL(count_warnings(scn, "'router_id' is not modelled yet"), 1);
+	CU_ASSERT_EQUAL(scn->lvs.tcp_ns, 900 * SIM_SEC);
+	CU_ASSERT_EQUAL(scn->lvs.tcpfin_ns, 30 * SIM_SEC);
+	CU_ASSERT_EQUAL(scn->lvs.udp_ns, 0);
 	file_sha(read_order, 3, sha);
 	CU_ASSERT_EQUAL(memcmp(sha, scn->sha256, 32), 0);
 	CU_ASSERT_EQUAL(scn->nfiles, 3);
@@ -639,6 +642,7 @@ static void test_bad_files(void)
 		{ "bad_lb_kind.conf", "2:10", "lb_kind: expected NAT, DR or TUN" },
 		{ "workers_zero.conf", "7:27", "workers: expected an integer 1..1000000, got '0'" },
 		{ "zero_rate.conf", "7:31", "arrival: the rate must be > 0" },
+		{ "lvs_timeouts.conf", "3:33", "lvs_timeouts: expected tcp, tcpfin or udp, got 'udpp'" },
 		{ "dup_server.conf", "8:8", "server 10.0.1.3 already defined at" },
 		{ "unknown_toplevel.conf", "7:1", "unknown keyword 'clientz'" },
 		{ "protocol_mismatch.conf", "4:1",
