@@ -43,6 +43,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 SIM_OBJS = sim/sim.o sim/queue_$(QUEUE).o sim/rng.o sim/dist.o sim/stats.o sim/xalloc.o
 ALGO_OBJS = algorithms/wire/addr.o algorithms/ipvs/service.o algorithms/ipvs/conn.o \
+	algorithms/wire/frame.o algorithms/ipvs/forward.o \
 	algorithms/sched/sched.o \
 	algorithms/sched/rr.o algorithms/sched/wrr.o algorithms/sched/lc.o \
 	algorithms/sched/wlc.o algorithms/sched/lcindex.o algorithms/sched/twos.o \
@@ -54,9 +55,10 @@ ALGO_OBJS = algorithms/wire/addr.o algorithms/ipvs/service.o algorithms/ipvs/con
 	algorithms/sched/sed.o algorithms/sched/nq.o algorithms/sched/fo.o algorithms/sched/ovf.o \
 	algorithms/sched/sh.o algorithms/sched/dh.o algorithms/sched/mh.o algorithms/sched/remap.o
 LANG_OBJS = scenarios/lang/lexer.o scenarios/lang/units.o scenarios/lang/scenario.o
-MODEL_OBJS = models/world.o models/client.o models/director.o models/server.o models/link.o
+MODEL_OBJS = models/world.o models/client.o models/director.o models/server.o models/link.o \
+	models/replay.o
 RESULTS_OBJS = results/report.o results/json.o results/store.o results/plot.o
-TOOL_OBJS = tools/cli.o tools/cmd_run.o tools/cmd_check.o tools/progress.o tools/cmd_sched.o
+TOOL_OBJS = tools/cli.o tools/cmd_run.o tools/cmd_check.o tools/cmd_pcapgen.o tools/cmd_replay.o tools/progress.o tools/cmd_sched.o
 LIB_OBJS = $(SIM_OBJS) $(ALGO_OBJS) $(LANG_OBJS) $(MODEL_OBJS) $(RESULTS_OBJS)
 
 TEST_OBJS = tests/test_main.o tests/unit/test_queue.o tests/unit/test_sim.o \
@@ -64,12 +66,13 @@ TEST_OBJS = tests/test_main.o tests/unit/test_queue.o tests/unit/test_sim.o \
 	tests/unit/test_addr.o tests/unit/test_service.o tests/unit/test_sched_vectors.o \
 	tests/unit/test_sched_diff.o tests/unit/test_sched_extra.o tests/unit/test_sched_kernel.o tests/unit/test_lexer.o tests/unit/test_scenario.o \
 	tests/unit/test_models.o tests/validation/test_validation.o tests/unit/test_conn.o \
-	tests/unit/test_lcindex.o
+	tests/unit/test_lcindex.o tests/unit/test_wire.o tests/unit/test_forward.o
 
 B_LIB_OBJS = $(addprefix $(BUILD)/,$(LIB_OBJS))
 B_TOOL_OBJS = $(addprefix $(BUILD)/,$(TOOL_OBJS))
 B_TEST_OBJS = $(addprefix $(BUILD)/,$(TEST_OBJS))
-B_BENCH_OBJS = $(BUILD)/tools/lbbench.o $(BUILD)/tools/bench_e2e.o $(BUILD)/tools/bench_sched.o $(BUILD)/tools/bench_conn.o
+B_BENCH_OBJS = $(BUILD)/tools/lbbench.o $(BUILD)/tools/bench_e2e.o $(BUILD)/tools/bench_sched.o $(BUILD)/tools/bench_conn.o $(BUILD)/tools/bench_replay.o \
+	$(BUILD)/tools/cmd_pcapgen.o
 
 ifeq ($(V),1)
 Q =
@@ -81,7 +84,7 @@ QUIET_CC = @printf '    CC %s\n' $@;
 QUIET_LINK = @printf '  LINK %s\n' $@;
 endif
 
-.PHONY: all demo check test bench plots clean hdrcheck deps
+.PHONY: all demo check test bench plots clean hdrcheck deps fuzz fuzz-quick
 all: $(BUILD)/lbsim lbsim
 
 lbsim: $(BUILD)/lbsim
@@ -126,9 +129,33 @@ check: deps
 	$(BUILD)/lbsim-test
 	sh tests/cli/run.sh ./lbsim
 	sh tests/sched/run.sh ./lbsim
+	sh tests/cli/replay.sh ./lbsim
 	$(Q)$(MAKE) --no-print-directory SAN=1 build-san/lbsim-test build-san/lbsim
 	LBSIM_TEST_QUICK=1 ASAN_OPTIONS=detect_leaks=1 build-san/lbsim-test
 	LBSIM_QUICK=1 sh tests/cli/run.sh build-san/lbsim
+	sh tests/cli/replay.sh build-san/lbsim
+	if command -v clang >/dev/null; then $(MAKE) --no-print-directory fuzz-quick; \
+	else echo "fuzz: clang not found, skipped"; fi
+
+# libFuzzer harness for the frame parser and the forwarding methods (clang only):
+# `make fuzz` runs FUZZ_SECONDS on tests/fuzz/corpus_frame (new inputs go to
+# build-fuzz/corpus_frame, crashes to build-fuzz/crash-*; the committed seeds
+# stay as they are). `make fuzz-quick` runs 20 s (the end of `make check`).
+FUZZ_SECONDS ?= 300
+FUZZ_SRCS = tests/fuzz/fuzz_frame.c algorithms/wire/frame.c algorithms/wire/addr.c \
+	algorithms/ipvs/forward.c
+build-fuzz/fuzz_frame: $(FUZZ_SRCS) algorithms/wire/frame.h algorithms/ipvs/forward.h
+	@mkdir -p build-fuzz/corpus_frame
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $(FUZZ_SRCS)
+
+fuzz: build-fuzz/fuzz_frame
+	build-fuzz/fuzz_frame -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-artifact_prefix=build-fuzz/ build-fuzz/corpus_frame tests/fuzz/corpus_frame
+
+fuzz-quick:
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
 
 test: all $(BUILD)/lbsim-test
 	$(BUILD)/lbsim-test $(SUITES)
@@ -145,6 +172,6 @@ hdrcheck:
 		$(CC) $(filter-out -MMD -MP,$(FINAL_CFLAGS)) -x c -fsyntax-only - || exit 1; done
 
 clean:
-	rm -rf build build-san lbsim
+	rm -rf build build-san build-fuzz lbsim
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -183,6 +183,41 @@ static void conn_packet(struct mconn *c, enum lb_conn_dir dir, unsigned tcp_flag
 	director_packet(v->dir, v, &k, dir, tcp_flags);
 }
 
+/* Payload bytes of requests (resp: responses) 0..k-1 of <c>. */
+static uint64_t conn_bytes_before(const struct mconn *c, uint32_t k, bool resp)
+{
+	uint64_t n = 0;
+
+	if (c->nreq == 1)
+		return k ? (resp ? c->resp0 : c->req0) : 0;
+	for (uint32_t i = 0; i < k; i++)
+		n += resp ? c->resp_bytes[i] : c->req_bytes[i];
+	return n;
+}
+
+/*
+ * Tell the world's tap (pcapgen) about a client packet at the director now:
+ * the client has sent requests 0..sent_k-1 before it and received responses
+ * 0..received_k-1.
+ */
+static void conn_tap(struct mconn *c, enum world_tap_ev ev, uint32_t bytes, uint32_t sent_k,
+		     uint32_t received_k)
+{
+	struct world *w = c->pop->w;
+	struct lb_flow_key key;
+	struct world_tap_pkt pkt;
+
+	if (!w->tap)
+		return;
+	conn_key(c, &key);
+	pkt = (struct world_tap_pkt){
+		.ev = ev, .conn = c->id, .key = &key, .k = c->k, .bytes = bytes,
+		.sent = conn_bytes_before(c, sent_k, false),
+		.received = conn_bytes_before(c, received_k, true),
+	};
+	w->tap(w->tap_ctx, sim_now(w->sim), &pkt);
+}
+
 /* The SYN reaches the director: IPVS schedules a new connection entry. */
 static void conn_syn(struct mconn *c)
 {
@@ -197,6 +232,7 @@ static void conn_syn(struct mconn *c)
 	struct mlink *sl;
 
 	conn_key(c, &key);
+	conn_tap(c, WORLD_TAP_SYN, 0, 0, 0);
 	dest = director_schedule(d, v, &key);
 	if (!dest) {
 		/* ICMP port unreachable (or RST) back to the client. */
@@ -247,6 +283,7 @@ static void conn_dir_in(struct mconn *c)
 	sim_time_t t = director_process(r->vs->dir, now, segs, rq);
 
 	conn_packet(c, LB_CONN_DIR_IN, LB_TCP_ACK | LB_TCP_PSH);
+	conn_tap(c, WORLD_TAP_REQUEST, rq, c->k, c->k);
 	/* Outstanding requests and response times feed jsq and lrt. */
 	lb_dest_request_start(r->dest);
 	c->fwd_at = now;
@@ -344,6 +381,7 @@ static void conn_response(struct mconn *c)
 	lb_dest_request_done(c->rs->dest, now, now - c->fwd_at);
 	director_process(c->rs->vs->dir, now, (link_segments(conn_resp_bytes(c)) + 1) / 2, 0);
 	conn_packet(c, LB_CONN_DIR_IN, LB_TCP_ACK);
+	conn_tap(c, WORLD_TAP_ACK, conn_resp_bytes(c), c->k + 1, c->k + 1);
 	if (p->cfg->timeout_ns && rt > p->cfg->timeout_ns) {
 		w->interval_errors++;
 		if (c->counted)
@@ -377,6 +415,7 @@ static void conn_fin(struct mconn *c)
 
 	/* FIN and the last ACK; through NAT the server's FIN and ACK as well. */
 	director_process(d, sim_now(d->w->sim), r->vs->cfg->kind == LB_KIND_NAT ? 4 : 2, 0);
+	conn_tap(c, WORLD_TAP_FIN, 0, c->nreq, c->nreq);
 	if (r->vs->tabled) {
 		conn_packet(c, LB_CONN_DIR_IN, LB_TCP_FIN | LB_TCP_ACK);
 		if (r->vs->cfg->kind == LB_KIND_NAT)
@@ -414,7 +453,7 @@ static void population_birth(struct population *p)
 	struct mconn *c = world_conn_alloc(w);
 	double n = pop_draw(&p->cfg->requests, p->rng_requests);
 
-	*c = (struct mconn){ .pop = p };
+	*c = (struct mconn){ .pop = p, .id = ++w->births };
 	c->nreq = n < 1 ? 1 : (uint32_t)(n + 0.5);
 	c->saddr = p->cfg->src_base;
 	if (p->src_span > 1) {

@@ -23,6 +23,7 @@
 #include "scenarios/lang/scenario.h"
 #include "sim/sim.h"
 #include "sim/stats.h"
+#include "models/world.h"
 
 struct world;
 struct mconn;
@@ -188,6 +189,7 @@ struct mconn {
 	struct lb_addr saddr;
 	uint16_t sport;
 	uint16_t attempts;
+	uint64_t id;		 /* number, from 1 in order of birth */
 	uint32_t nreq, k;	 /* requests, index of the current one */
 	sim_time_t fwd_at;	 /* when the director forwarded request k */
 	bool counted;		 /* born after warm-up */
@@ -234,6 +236,9 @@ struct world {
 	bool measuring;
 	sim_time_t measure_start, measure_end;
 	struct run_result *series_sink;	 /* series go straight into the result */
+	uint64_t births;
+	world_tap_fn *tap;
+	void *tap_ctx;
 };
 
 struct mconn *world_conn_alloc(struct world *w);

@@ -169,6 +169,10 @@ int world_new(const struct scenario *scn, const struct world_opts *opts, struct 
 	w->response = stat_hist_new();
 	if (opts && opts->progress)
 		sim_set_progress(w->sim, opts->progress, opts->progress_ctx, 1u << 18);
+	if (opts) {
+		w->tap = opts->tap;
+		w->tap_ctx = opts->tap_ctx;
+	}
 
 	w->links = xcalloc(scn->nlinks ? scn->nlinks : 1, sizeof(*w->links));
 	for (size_t i = 0; i < scn->nlinks; i++) {

@@ -16,12 +16,40 @@
 
 struct world;
 
+/*
+ * A tap on the client packets that reach the director (a capture taken in
+ * front of it): `lbsim pcapgen` turns them into frames. <sent> and <received>
+ * are the payload bytes the client sent before this packet and received so
+ * far, so a tap needs no state of its own to number TCP sequences.
+ */
+enum world_tap_ev {
+	WORLD_TAP_SYN = 0,   /* the connection's SYN (again on a retry) */
+	WORLD_TAP_REQUEST,   /* request k: the ACK that carries it, <bytes> of payload */
+	WORLD_TAP_ACK,	     /* the client acknowledges response k, <bytes> long */
+	WORLD_TAP_FIN,	     /* the client closes: FIN, then the last ACK */
+	/* count, keep last */
+	WORLD_TAP_EV_COUNT
+};
+
+struct world_tap_pkt {
+	enum world_tap_ev ev;
+	uint64_t conn;		      /* connection number, from 1 in order of birth */
+	const struct lb_flow_key *key; /* client -> virtual service */
+	uint32_t k;		      /* request index */
+	uint32_t bytes;		      /* REQUEST: payload bytes */
+	uint64_t sent, received;      /* payload bytes so far, each way */
+};
+
+typedef void world_tap_fn(void *ctx, sim_time_t at, const struct world_tap_pkt *pkt);
+
 struct world_opts {
 	const char *algo;	      /* replaces every lb_algo when not NULL */
 	uint64_t seed;		      /* used when seed_set, else the scenario's */
 	bool seed_set;
 	sim_progress_fn *progress;    /* may be NULL */
 	void *progress_ctx;
+	world_tap_fn *tap;	      /* may be NULL */
+	void *tap_ctx;
 };
 
 int world_new(const struct scenario *scn, const struct world_opts *opts, struct world **out,

@@ -25,6 +25,16 @@
  * A zeroed result: every count 0, every pointer NULL. The caller owns it and
  * releases it with run_result_free().
  */
+/* Append a named figure to <r> (copies the strings). */
+void run_result_extra(struct run_result *r, const char *scope, const char *name, double value)
+{
+	r->extra = xrealloc(r->extra, (r->nextra + 1) * sizeof(*r->extra));
+	r->extra[r->nextra].scope = xstrdup(scope);
+	r->extra[r->nextra].name = xstrdup(name);
+	r->extra[r->nextra].value = value;
+	r->nextra++;
+}
+
 struct run_result *run_result_new(void)
 {
 	return xcalloc(1, sizeof(struct run_result));
@@ -51,6 +61,11 @@ void run_result_free(struct run_result *r)
 		free(r->series[i].v);
 	}
 	free(r->series);
+	for (i = 0; i < r->nextra; i++) {
+		free(r->extra[i].scope);
+		free(r->extra[i].name);
+	}
+	free(r->extra);
 	for (i = 0; i < r->nexpects; i++) {
 		free(r->expects[i].text);
 		free(r->expects[i].where);

@@ -23,6 +23,15 @@ struct run_server_result {
 	uint64_t refused;	  /* connections it refused (backlog full or down) */
 	double utilization;	  /* busy workers / workers, time average, 0..1 */
 	double weight;		  /* configured weight */
+	uint64_t packets;	  /* replay: frames forwarded to it */
+	uint64_t bytes;		  /* replay: their bytes */
+};
+
+/* A named figure beyond the fixed ones (replay counters, drop reasons...). */
+struct run_extra {
+	char *scope;		  /* "replay", "dropped", ... */
+	char *name;
+	double value;
 };
 
 /* A time series sampled once per interval (throughput, conn table size...). */
@@ -71,6 +80,10 @@ struct run_result {
 	struct run_series *series;
 	size_t nseries;
 
+	struct run_extra *extra;  /* stored in metric(scope, name, value) */
+	size_t nextra;
+	bool replay;		  /* a replay: servers carry packets and bytes */
+
 	struct run_expect_result *expects;
 	size_t nexpects;
 	bool expect_failed;
@@ -97,6 +110,7 @@ struct run_result *run_result_new(void);
 void run_result_free(struct run_result *r);
 struct run_series *run_result_series(struct run_result *r, const char *name);
 void run_series_add(struct run_series *s, double t, double v);
+void run_result_extra(struct run_result *r, const char *scope, const char *name, double value);
 /* Fill resp_* from the histogram and imb_* from servers[]. */
 void run_result_finish(struct run_result *r);
 /* Look up a metric by its expect {} name; 0, or -ENOENT. */

@@ -400,12 +400,19 @@ static int store_insert_all(struct store *st, const struct run_result *r, int64_
 			{ "refused", (double)s->refused },
 			{ "utilization", s->utilization },
 			{ "weight", s->weight },
+			{ "packets", (double)s->packets },
+			{ "bytes", (double)s->bytes },
 		};
+		size_t nm = sizeof(m) / sizeof(m[0]) - (r->replay ? 0 : 2);
 
-		for (j = 0; j < sizeof(m) / sizeof(m[0]); j++)
+		for (j = 0; j < nm; j++)
 			if (store_put4(st, st->ins_server, *id, s->addr, m[j].name, m[j].v))
 				return -1;
 	}
+	for (i = 0; i < r->nextra; i++)
+		if (store_put4(st, st->ins_metric, *id, r->extra[i].scope, r->extra[i].name,
+			       r->extra[i].value))
+			return -1;
 	for (i = 0; i < r->nseries; i++) {
 		const struct run_series *s = &r->series[i];
 

@@ -395,6 +395,19 @@ size_t sim_pending(const struct sim *sim)
 	return queue_len(sim->q) - sim->ncancelled;
 }
 
+/*
+ * The time of the earliest event in the queue, or SIM_TIME_MAX when it is
+ * empty. A cancelled event still counts until it is popped, so this is a
+ * lower bound: enough for a driver that feeds outside input (a capture) in
+ * time order and runs the kernel only when something may be due.
+ */
+sim_time_t sim_next_time(const struct sim *sim)
+{
+	struct queue_entry e;
+
+	return queue_peek(sim->q, &e) ? e.at : SIM_TIME_MAX;
+}
+
 /* Size of one pooled event, for lbbench's memory report. */
 size_t sim_event_size(void)
 {

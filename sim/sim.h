@@ -77,6 +77,8 @@ sim_time_t sim_horizon(const struct sim *sim);
 uint64_t sim_events_run(const struct sim *sim);
 uint64_t sim_events_dropped(const struct sim *sim);
 size_t sim_pending(const struct sim *sim);
+/* The time of the earliest queued event (cancelled ones included), SIM_TIME_MAX if none. */
+sim_time_t sim_next_time(const struct sim *sim);
 /* Bytes per pooled event (benchmark and memory reports). */
 size_t sim_event_size(void);
 

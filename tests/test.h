@@ -19,6 +19,41 @@ static inline bool test_quick(void)
 	return q && *q && *q != '0';
 }
 
+/*
+ * Hex text to bytes (frames written in tests): whitespace is skipped.
+ * Returns the byte count, or 0 on a stray character, an odd digit count
+ * or more than cap bytes.
+ */
+static inline size_t test_unhex(const char *s, unsigned char *out, size_t cap)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	for (; *s; s++) {
+		int v;
+
+		if (*s == ' ' || *s == '\n' || *s == '\t')
+			continue;
+		if (*s >= '0' && *s <= '9')
+			v = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			v = *s - 'a' + 10;
+		else if (*s >= 'A' && *s <= 'F')
+			v = *s - 'A' + 10;
+		else
+			return 0;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n == cap)
+			return 0;
+		out[n++] = (unsigned char)(hi << 4 | v);
+		hi = -1;
+	}
+	return hi < 0 ? n : 0;
+}
+
 /* Directory of committed test data, relative to the repository root. */
 #define TEST_DATA_DIR "tests/data"
 
@@ -39,5 +74,7 @@ int test_lexer_register(void);
 int test_scenario_register(void);
 int test_models_register(void);
 int test_validation_register(void);
+int test_wire_register(void);
+int test_forward_register(void);
 
 #endif /* LBSIM_TESTS_TEST_H */

@@ -35,6 +35,8 @@ static const struct {
 	{ "scenario", test_scenario_register },
 	{ "models", test_models_register },
 	{ "validation", test_validation_register },
+	{ "wire", test_wire_register },
+	{ "forward", test_forward_register },
 };
 
 static bool wanted(const char *name, int argc, char **argv)

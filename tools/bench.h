@@ -16,4 +16,7 @@ int bench_sched(void);
 /* The connection table at 10 M entries: bytes per connection, total. Missed goals. */
 int bench_conn(void);
 
+/* Replay of a generated 5 M-frame capture against the raw libpcap read rate. */
+int bench_replay(void);
+
 #endif /* LBSIM_TOOLS_BENCH_H */

@@ -23,6 +23,8 @@
 #define CMD_COMPARE 0x2u
 #define CMD_CHECK 0x4u
 #define CMD_SCHED 0x8u
+#define CMD_PCAPGEN 0x10u
+#define CMD_REPLAY 0x20u
 
 enum opt_id {
 	OPT_ALGO = 0,
@@ -35,6 +37,12 @@ enum opt_id {
 	OPT_NO_PLOTS,
 	OPT_QUIET,
 	OPT_HELP,
+	OPT_OUTPUT,
+	OPT_FILTER,
+	OPT_DUMP,
+	OPT_SPEED,
+	OPT_TOPSPEED,
+	OPT_MAP,
 	/* count, keep last */
 	OPT_COUNT
 };
@@ -46,26 +54,39 @@ static const struct cli_opt {
 	unsigned cmds;
 	const char *help;
 } cli_opt_table[] = {
-	{ OPT_ALGO, "--algo", "NAME", CMD_RUN | CMD_CHECK,
+	{ OPT_ALGO, "--algo", "NAME", CMD_RUN | CMD_CHECK | CMD_PCAPGEN | CMD_REPLAY,
 	  "use scheduler NAME for every virtual_server (overrides lb_algo)" },
 	{ OPT_ALGOS, "--algos", "A,B,...", CMD_COMPARE,
 	  "schedulers to compare, comma-separated, or 'all'" },
-	{ OPT_SET, "--set", "PATH=VALUE", CMD_RUN | CMD_COMPARE | CMD_CHECK,
+	{ OPT_SET, "--set", "PATH=VALUE", CMD_RUN | CMD_COMPARE | CMD_CHECK | CMD_PCAPGEN | CMD_REPLAY,
 	  "override a scenario value: block[.name].key=value, e.g.\n"
 	  "                        simulation.duration=2s, clients.web.arrival=\"poisson 5000/s\",\n"
 	  "                        server.10.10.0.21.workers=8 (repeatable)" },
-	{ OPT_SEED, "--seed", "N", CMD_RUN | CMD_COMPARE | CMD_SCHED,
+	{ OPT_SEED, "--seed", "N", CMD_RUN | CMD_COMPARE | CMD_SCHED | CMD_PCAPGEN | CMD_REPLAY,
 	  "random seed (default: the scenario's simulation.seed)" },
-	{ OPT_OUT, "--out", "DIR", CMD_RUN | CMD_COMPARE,
+	{ OPT_OUT, "--out", "DIR", CMD_RUN | CMD_COMPARE | CMD_REPLAY,
 	  "results directory: lbsim.db and figures (default out)" },
 	{ OPT_REPS, "--reps", "N", CMD_COMPARE,
 	  "replications per scheduler, seeds SEED..SEED+N-1 (default 1)" },
-	{ OPT_JSON, "--json", NULL, CMD_RUN | CMD_COMPARE,
+	{ OPT_JSON, "--json", NULL, CMD_RUN | CMD_COMPARE | CMD_REPLAY,
 	  "print one JSON object (an array for compare) on stdout" },
 	{ OPT_NO_PLOTS, "--no-plots", NULL, CMD_RUN | CMD_COMPARE, "do not draw figures" },
-	{ OPT_QUIET, "--quiet", NULL, CMD_RUN | CMD_COMPARE | CMD_CHECK,
+	{ OPT_QUIET, "--quiet", NULL, CMD_RUN | CMD_COMPARE | CMD_CHECK | CMD_PCAPGEN | CMD_REPLAY,
 	  "no warnings on stderr" },
-	{ OPT_HELP, "--help", NULL, CMD_RUN | CMD_COMPARE | CMD_CHECK | CMD_SCHED, "this help" },
+	{ OPT_OUTPUT, "-o", "OUT.pcap", CMD_PCAPGEN, "the capture to write (required)" },
+	{ OPT_OUTPUT, "--output", "OUT.pcap", CMD_PCAPGEN, "the same as -o" },
+	{ OPT_FILTER, "--filter", "BPF", CMD_REPLAY,
+	  "replay only the packets this tcpdump-style filter accepts" },
+	{ OPT_DUMP, "--dump", "DIR", CMD_REPLAY,
+	  "write one pcap per real server (and client.pcap) with the frames it gets" },
+	{ OPT_SPEED, "--speed", "X", CMD_REPLAY,
+	  "capture time runs X times faster in the simulation (default 1)" },
+	{ OPT_TOPSPEED, "--topspeed", NULL, CMD_REPLAY,
+	  "packets back to back, as fast as the director model takes them" },
+	{ OPT_MAP, "--map", "ORIG[:PORT]=VIP[:PORT]", CMD_REPLAY,
+	  "retarget packets to ORIG (a capture taken elsewhere) to a virtual service" },
+	{ OPT_HELP, "--help", NULL, CMD_RUN | CMD_COMPARE | CMD_CHECK | CMD_SCHED | CMD_PCAPGEN | CMD_REPLAY,
+	  "this help" },
 };
 
 static const struct cli_cmd {
@@ -81,6 +102,10 @@ static const struct cli_cmd {
 	  "run several schedulers on the same workload, one table and two figures" },
 	{ "check", CMD_CHECK, cmd_check, "lbsim check SCENARIO [options]",
 	  "validate a scenario, print the model summary and warnings" },
+	{ "pcapgen", CMD_PCAPGEN, cmd_pcapgen, "lbsim pcapgen SCENARIO -o OUT.pcap [options]",
+	  "write the scenario's client traffic as frames, as captured in front of the director" },
+	{ "replay", CMD_REPLAY, cmd_replay, "lbsim replay SCENARIO TRACE [options]",
+	  "replay a pcap/pcapng capture through the directors, per-server pcaps with --dump" },
 	{ "sched", CMD_SCHED, cmd_sched,
 	  "lbsim sched SCRIPT [--seed N]   (SCRIPT - = stdin, seed default 1)",
 	  "run scheduler operations on one virtual service, print every decision" },
@@ -167,6 +192,7 @@ static int cli_apply(struct cli_opts *o, const struct cli_opt *opt, const char *
 {
 	uint64_t v;
 	char *eq;
+	int n = 0;
 
 	switch (opt->id) {
 	case OPT_ALGO:
@@ -216,6 +242,29 @@ static int cli_apply(struct cli_opts *o, const struct cli_opt *opt, const char *
 	case OPT_QUIET:
 		o->quiet = true;
 		return 0;
+	case OPT_OUTPUT:
+		o->output = val;
+		return 0;
+	case OPT_FILTER:
+		o->filter = val;
+		return 0;
+	case OPT_DUMP:
+		o->dump = val;
+		return 0;
+	case OPT_SPEED:
+		if (sscanf(val, "%lf%n", &o->speed, &n) != 1 || val[n] || !(o->speed > 0) ||
+		    o->speed > 1e9) {
+			fprintf(stderr, "lbsim: --speed: expected a number > 0, got '%s'\n", val);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_TOPSPEED:
+		o->topspeed = true;
+		return 0;
+	case OPT_MAP:
+		o->maps = xrealloc(o->maps, (o->nmaps + 1) * sizeof(*o->maps));
+		o->maps[o->nmaps++] = val;
+		return 0;
 	case OPT_HELP:
 	case OPT_COUNT:
 		break;
@@ -228,11 +277,12 @@ static void cli_free(struct cli_opts *o)
 	for (size_t i = 0; i < o->nsets; i++)
 		free((char *)o->sets[i].path);
 	free(o->sets);
+	free(o->maps);
 }
 
 int main(int argc, char **argv)
 {
-	struct cli_opts o = { .out = "out", .reps = 1 };
+	struct cli_opts o = { .out = "out", .reps = 1, .speed = 1.0 };
 	const struct cli_cmd *cmd = NULL;
 	int rc = CLI_EXIT_INPUT;
 
@@ -267,6 +317,10 @@ int main(int argc, char **argv)
 		const struct cli_opt *opt;
 
 		if (a[0] != '-' || !a[1]) {
+			if (o.scenario && cmd->bit == CMD_REPLAY && !o.trace) {
+				o.trace = a;
+				continue;
+			}
 			if (o.scenario) {
 				fprintf(stderr, "lbsim %s: unexpected argument '%s'\n", cmd->name, a);
 				goto out_free;
@@ -298,6 +352,14 @@ int main(int argc, char **argv)
 	}
 	if (!o.scenario) {
 		fprintf(stderr, "lbsim %s: no SCENARIO given\nusage: %s\n", cmd->name, cmd->usage);
+		goto out_free;
+	}
+	if (cmd->bit == CMD_PCAPGEN && !o.output) {
+		fprintf(stderr, "lbsim pcapgen: -o OUT.pcap is required\n");
+		goto out_free;
+	}
+	if (cmd->bit == CMD_REPLAY && o.topspeed && o.speed != 1.0) {
+		fprintf(stderr, "lbsim replay: --speed and --topspeed exclude each other\n");
 		goto out_free;
 	}
 	if (cmd->bit == CMD_COMPARE && !o.algos) {

@@ -33,12 +33,22 @@ struct cli_opts {
 	bool quiet;
 	struct scn_set *sets;
 	size_t nsets;
+	const char *output;	 /* pcapgen -o */
+	const char *trace;	 /* replay: the capture */
+	const char *filter;	 /* replay --filter */
+	const char *dump;	 /* replay --dump DIR */
+	double speed;		 /* replay --speed, default 1 */
+	bool topspeed;
+	const char **maps;	 /* replay --map ORIG=VIP */
+	size_t nmaps;
 };
 
 const char *cli_version(void);
 int cmd_run(const struct cli_opts *o);
 int cmd_compare(const struct cli_opts *o);
 int cmd_check(const struct cli_opts *o);
+int cmd_pcapgen(const struct cli_opts *o);
+int cmd_replay(const struct cli_opts *o);
 int cmd_sched(const struct cli_opts *o);
 /* The script syntax of `lbsim sched`, for its --help. */
 void cmd_sched_help(FILE *f);

@@ -6,7 +6,8 @@
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev libgsl-dev libpcap-dev libsqlite3-dev
-libcunit1-dev libssl-dev gnuplot-nox python3"
+libcunit1-dev libssl-dev gnuplot-nox python3 tshark clang
+libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -152,6 +152,7 @@ static const struct {
 	{ "sched", "ns per decision, every scheduler at 10/100/1000 dests; mh rebuild",
 	  bench_sched },
 	{ "conn", "IPVS connection table: bytes per connection at 10 M connections", bench_conn },
+	{ "replay", "pcap replay of a 5 M-frame capture vs the raw libpcap read", bench_replay },
 };
 
 #define BENCH_COUNT (sizeof(bench_table) / sizeof(bench_table[0]))

@@ -89,6 +89,8 @@ struct lb_conn_table {
 	uint8_t state_q[LB_CONN_S_COUNT]; /* queue of each state's timeout */
 	uint8_t new_q;			/* fresh entries, before their first packet */
 	uint8_t renew_q;		/* templates renewed at expiry */
+	uint32_t mru;			/* slot of the last entry found: a lookup cache */
+	uint64_t created;		/* connection entries ever created */
 };
 
 /* The packet classes of the state tables, in the spec's row order. */
@@ -310,20 +312,46 @@ static struct lb_addr conn_addr_norm(const struct lb_addr *a)
 	return r;
 }
 
+static inline bool conn_matches(const struct lb_conn *c, uint8_t proto, bool tmpl,
+				const struct lb_addr *caddr, uint16_t cport,
+				const struct lb_addr *vaddr, uint16_t vport)
+{
+	return c->proto == proto && c->cport == cport && c->vport == vport &&
+	       !(c->flags & LB_CONN_F_TEMPLATE) == !tmpl && conn_addr_eq(&c->caddr, caddr) &&
+	       conn_addr_eq(&c->vaddr, vaddr);
+}
+
+/*
+ * The hashed entry with this key, or NULL. The last entry found is tried
+ * first: a connection's packets come in bursts (a request's segments, the
+ * ACKs of a response), so most lookups skip the hash and the chain walk,
+ * whose cache misses dominate with many lingering entries. The cache is
+ * checked like any candidate (still hashed, same key), so it never changes
+ * an answer; a slot is never unmapped, so reading a freed one is safe.
+ */
 static struct lb_conn *conn_find(const struct lb_conn_table *tab, uint8_t proto, bool tmpl,
 				 const struct lb_addr *caddr, uint16_t cport,
 				 const struct lb_addr *vaddr, uint16_t vport)
 {
-	uint32_t h = conn_hash(proto, tmpl, caddr, cport, vaddr, vport);
-	uint32_t i = tab->buckets[h & (tab->nbuckets - 1)];
+	uint32_t h, i;
 
+	if (tab->mru) {
+		struct lb_conn *c = conn_at(tab, tab->mru);
+
+		if ((c->flags & LB_CONN_F_HASHED) &&
+		    conn_matches(c, proto, tmpl, caddr, cport, vaddr, vport))
+			return c;
+	}
+	h = conn_hash(proto, tmpl, caddr, cport, vaddr, vport);
+	i = tab->buckets[h & (tab->nbuckets - 1)];
 	while (i) {
 		struct lb_conn *c = conn_at(tab, i);
 
-		if (c->proto == proto && c->cport == cport && c->vport == vport &&
-		    !(c->flags & LB_CONN_F_TEMPLATE) == !tmpl && conn_addr_eq(&c->caddr, caddr) &&
-		    conn_addr_eq(&c->vaddr, vaddr))
+		if (conn_matches(c, proto, tmpl, caddr, cport, vaddr, vport)) {
+			/* A cache, not state: lookups through a const table may update it. */
+			((struct lb_conn_table *)tab)->mru = i;
 			return c;
+		}
 		i = c->hnext;
 	}
 	return NULL;
@@ -849,6 +877,7 @@ int lb_conn_schedule(struct lb_conn_table *tab, struct lb_service *svc,
 	conn_hash_insert(tab, c);
 	conn_queue_insert(tab, c, tab->new_q, now_ns + tab->queues[tab->new_q].timeout_ns);
 	tab->nconns++;
+	tab->created++;
 	lb_dest_conn_bind(d, false);
 	if (t) {
 		c->ctl = t->self;
@@ -1046,6 +1075,16 @@ unsigned lb_conn_table_dest_removed(struct lb_conn_table *tab, const struct lb_d
 size_t lb_conn_table_count(const struct lb_conn_table *tab)
 {
 	return tab->nconns;
+}
+
+/*
+ * lb_conn_table_created - connection entries (not templates) created since
+ * the table was made: a caller tells a new connection from an existing one
+ * by the difference around lb_conn_in, without a lookup of its own.
+ */
+uint64_t lb_conn_table_created(const struct lb_conn_table *tab)
+{
+	return tab->created;
 }
 
 /* lb_conn_table_templates - persistence templates, invalidated ones included. */

@@ -133,6 +133,7 @@ unsigned lb_conn_table_dest_removed(struct lb_conn_table *tab, const struct lb_d
 
 /* ---- inspection ---- */
 size_t lb_conn_table_count(const struct lb_conn_table *tab);
+uint64_t lb_conn_table_created(const struct lb_conn_table *tab);
 size_t lb_conn_table_templates(const struct lb_conn_table *tab);
 size_t lb_conn_table_bytes(const struct lb_conn_table *tab);
 int64_t lb_conn_timeout(const struct lb_conn_table *tab, const struct lb_conn *c);

@@ -130,7 +130,8 @@ struct lb_pkt_outer {
  * main L3/L4 fields describe the innermost packet: for a tunnelled packet,
  * outer holds the tunnel's IP header and saddr..payload describe the
  * packet inside. On an error the fields of the layers before the failing
- * one are valid and the rest are zero.
+ * one are valid and the rest are zero (when the packet inside a tunnel is
+ * bad, outer is filled and the main L3 fields still hold the tunnel's).
  */
 struct lb_pkt {
 	/* link layer */
@@ -294,6 +295,9 @@ struct lb_arp_spec {
 void lb_payload_pattern(uint8_t *dst, size_t n, size_t start);
 
 int lb_build_eth(uint8_t *buf, size_t cap, const struct lb_eth_spec *eth, uint16_t ethertype);
+/* Only the IP header (with checksum) for l4len bytes of proto: returns its length. */
+int lb_build_ip_hdr(uint8_t *buf, size_t cap, const struct lb_ip_spec *ip, uint8_t proto,
+		    size_t l4len);
 /* IP header + payload bytes given as they are (any protocol, e.g. IPIP). */
 int lb_build_ip(uint8_t *buf, size_t cap, const struct lb_eth_spec *eth,
 		const struct lb_ip_spec *ip, uint8_t proto, const uint8_t *payload, size_t len);
@@ -352,5 +356,9 @@ struct lb_frame {
  */
 int lb_ip4_fragment(const uint8_t *pkt, size_t len, unsigned mtu, const struct lb_eth_spec *eth,
 		    uint8_t *buf, size_t cap, struct lb_frame *frames, unsigned maxframes);
+/* The same for a datagram given as its IPv4 header and its payload apart. */
+int lb_ip4_fragment_hdr(const uint8_t *hdr, const uint8_t *payload, size_t plen, unsigned mtu,
+			const struct lb_eth_spec *eth, uint8_t *buf, size_t cap,
+			struct lb_frame *frames, unsigned maxframes);
 
 #endif /* LBSIM_ALGORITHMS_WIRE_FRAME_H */

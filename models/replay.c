@@ -1,0 +1,698 @@
+/*
+ * models/replay.c - replay captured frames through the scenario's directors.
+ *
+ * `lbsim replay` feeds every frame of a capture here, in capture order, at
+ * its capture time (scaled by --speed, or back to back with --topspeed). A
+ * frame addressed to a virtual service goes through the same code the shim
+ * runs: the IPVS connection table (lb_conn_in: port reuse, persistence
+ * templates, the scheduler, the TCP state tables) and the forwarding method
+ * of the service (lb_fwd: NAT rewrite, DR MAC rewrite, TUN encapsulation
+ * with its "fragmentation needed" answer). What the director sends is
+ * handed to a sink (the --dump pcaps) and counted per real server.
+ *
+ * Replies: a frame from a virtual service back to a client is the server's
+ * answer as the director forwards it (NAT: the director sees it, OUT
+ * direction; DR/TUN: it bypasses the director and is only counted). When a
+ * capture holds no replies, the server model can answer instead for NAT
+ * services: a SYN-ACK for each SYN and a FIN-ACK for each FIN, one round trip
+ * of the server's link later, which is what the NAT state machine needs.
+ *
+ * Per frame this is one parse, one or two hash lookups, one scheduling
+ * decision for new connections and one rewrite: it runs millions of times a
+ * second and allocates nothing (but model replies, one small event each).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "models/replay.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "algorithms/env.h"
+#include "algorithms/ipvs/conn.h"
+#include "algorithms/ipvs/forward.h"
+#include "algorithms/ipvs/service.h"
+#include "algorithms/sched/sched.h"
+#include "sim/rng.h"
+#include "sim/xalloc.h"
+
+#define RP_SCRATCH (LB_FWD_MAX_FRAMES * 2048 + 70000)
+#define RP_SAMPLE_NS SIM_SEC
+
+/* Reasons a frame is not forwarded, after the parser's own. */
+enum rp_drop {
+	RP_DROP_NOT_OURS = 0, /* not addressed to a virtual service, nor a reply from one */
+	RP_DROP_NO_DEST,      /* the scheduler found no destination: ICMP port unreachable */
+	RP_DROP_NO_CONN,      /* no entry and the packet may not create one (non-SYN) */
+	RP_DROP_DEST_DELETED, /* the entry's destination was deleted */
+	RP_DROP_REPLY_UNKNOWN, /* a reply for which the director has no entry */
+	RP_DROP_FWD,	      /* the forwarding method refused it (too big, ...) */
+	/* count, keep last */
+	RP_DROP_COUNT
+};
+
+static const char *const rp_drop_names[RP_DROP_COUNT] = {
+	"not_ours", "no_dest", "no_conn", "dest_deleted", "reply_unknown", "fwd_error",
+};
+
+static const uint8_t rp_router_mac[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01 };
+static const uint8_t rp_director_mac[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x02 };
+
+struct rp_dir;
+struct rp_vs;
+
+struct rp_rs {
+	struct lb_dest *dest;
+	struct rp_vs *vs;
+	char name[64];
+	uint8_t mac[6];
+	unsigned mtu;
+	sim_time_t rtt_ns;	 /* director <-> server round trip */
+	uint64_t packets, bytes, conns;
+	int idx;
+};
+
+struct rp_vs {
+	struct lb_service svc;
+	const struct scn_vs *cfg;
+	struct rp_dir *dir;
+	gsl_rng *rng;
+};
+
+struct rp_dir {
+	const struct scn_director *cfg;
+	struct replay *rp;
+	struct lb_conn_table *tab;
+	struct lb_env env;
+	struct lb_fwd_ctx fwd;
+	sim_time_t cpu_free;
+	sim_time_t cpu_busy;
+	size_t entries_max;
+};
+
+struct replay {
+	struct replay_conf conf;
+	struct sim *sim;
+	struct rp_dir *dirs;
+	size_t ndirs;
+	struct rp_vs *vs;
+	size_t nvs;
+	struct rp_rs *rs;
+	size_t nrs;
+	bool started;
+	int64_t ts0;
+	sim_time_t now;
+	uint64_t packets, bytes, forwarded, icmp_sent, persist_hits;
+	uint64_t replies_capture, replies_model, bypass, conns;
+	uint64_t parse_err[LB_PKT_E_COUNT];
+	uint64_t drop[RP_DROP_COUNT];
+	struct run_result *series;
+	uint8_t scratch[RP_SCRATCH];
+	uint8_t icmp[1600];
+};
+
+/* A reply the server model sends: one event per SYN or FIN of a NAT connection. */
+struct rp_answer {
+	struct replay *rp;
+	struct rp_vs *vs;
+	struct lb_flow_key key;
+	unsigned flags;
+};
+
+static int64_t rp_env_now(void *ctx)
+{
+	struct rp_dir *d = ctx;
+
+	return d->rp->now;
+}
+
+static void rp_env_log(void *ctx, int level, const char *fmt, ...)
+{
+}
+
+static void rp_mac_of(const struct lb_addr *a, uint8_t mac[6])
+{
+	uint32_t v = a->af == LB_AF_INET ? a->u.v4
+					 : (uint32_t)a->u.v6[12] << 24 | (uint32_t)a->u.v6[13] << 16 |
+						   (uint32_t)a->u.v6[14] << 8 | a->u.v6[15];
+
+	mac[0] = 0x02;
+	mac[1] = 0x00;
+	mac[2] = (uint8_t)(v >> 24);
+	mac[3] = (uint8_t)(v >> 16);
+	mac[4] = (uint8_t)(v >> 8);
+	mac[5] = (uint8_t)v;
+}
+
+static int rp_vs_init(struct replay *rp, struct rp_dir *d, struct rp_vs *v,
+		      const struct scn_vs *cfg, char *err, size_t errlen)
+{
+	const char *name = rp->conf.algo ? rp->conf.algo : cfg->sched;
+	const struct lb_sched_ops *ops = lb_sched_find(name);
+	char buf[LB_ADDR_STRLEN], stream[160];
+	int rc;
+
+	if (!ops) {
+		snprintf(err, errlen, "%s:%d:%d: error: unknown scheduler '%s'", cfg->loc.file,
+			 cfg->loc.line, cfg->loc.col, name);
+		return -EINVAL;
+	}
+	v->cfg = cfg;
+	v->dir = d;
+	lb_service_init(&v->svc, rp->conf.scn->sim.kernel);
+	v->svc.addr = cfg->addr;
+	v->svc.port = cfg->port;
+	v->svc.proto = cfg->proto;
+	v->svc.fwmark = cfg->fwmark;
+	v->svc.kind = cfg->kind;
+	v->svc.conf = cfg->sched_conf;
+	v->svc.conf.d = d->cfg->sched_d;
+	v->svc.conf.mh_size = d->cfg->mh_table;
+	v->svc.conf.sh_bits = d->cfg->sh_bits;
+	v->svc.persistence_timeout_s = cfg->persistence_timeout_s;
+	v->svc.persistence_mask = cfg->persistence_mask;
+	snprintf(stream, sizeof(stream), "director.%s.vs.%s.sched", d->cfg->name,
+		 lb_addr_port_fmt(&cfg->addr, cfg->port, buf, sizeof(buf)));
+	v->rng = rng_stream_new(rp->conf.seed, stream);
+	v->svc.rng = v->rng;
+	v->svc.env = &d->env;
+	rc = lb_service_set_sched(&v->svc, ops);
+	if (rc) {
+		snprintf(err, errlen, "%s:%d:%d: error: scheduler '%s' cannot start (%s)",
+			 cfg->loc.file, cfg->loc.line, cfg->loc.col, name, strerror(-rc));
+		return rc;
+	}
+	for (size_t i = 0; i < cfg->nrs; i++) {
+		const struct scn_rs *r = &cfg->rs[i];
+		struct rp_rs *m = &rp->rs[rp->nrs];
+		const struct scn_server *srv = scenario_find_server(rp->conf.scn, &r->addr);
+		const struct scn_link *l = srv && srv->link ? scenario_find_link(rp->conf.scn, srv->link)
+							    : NULL;
+
+		rc = lb_service_add_dest(&v->svc, &r->addr, r->port, r->weight, r->uthreshold,
+					 r->lthreshold, &m->dest);
+		if (rc) {
+			snprintf(err, errlen, "%s:%d:%d: error: real_server %s rejected (%s)",
+				 r->loc.file, r->loc.line, r->loc.col,
+				 lb_addr_port_fmt(&r->addr, r->port, buf, sizeof(buf)), strerror(-rc));
+			return rc;
+		}
+		m->dest->owner = m;
+		m->vs = v;
+		m->idx = (int)rp->nrs;
+		m->mtu = l ? l->mtu : 1500;
+		m->rtt_ns = l ? 2 * l->latency_ns : 0;
+		rp_mac_of(&r->addr, m->mac);
+		lb_addr_port_fmt(&r->addr, r->port, m->name, sizeof(m->name));
+		rp->nrs++;
+	}
+	return 0;
+}
+
+/*
+ * Build a replay of <conf->scn> (which must outlive it). Returns 0 and *out,
+ * or -errno with "file:line:col: error: ..." in <err>.
+ */
+int replay_new(const struct replay_conf *conf, struct replay **out, char *err, size_t errlen)
+{
+	const struct scenario *scn = conf->scn;
+	struct replay *rp = xcalloc(1, sizeof(*rp));
+	size_t nvs = 0, nrs = 0;
+	int rc = 0;
+
+	rp->conf = *conf;
+	if (!(rp->conf.speed > 0))
+		rp->conf.speed = 1.0;
+	rp->sim = sim_new(SIM_TIME_MAX);
+	rp->series = run_result_new();
+	for (size_t i = 0; i < scn->ndirectors; i++) {
+		nvs += scn->directors[i].nvs;
+		for (size_t j = 0; j < scn->directors[i].nvs; j++)
+			nrs += scn->directors[i].vs[j].nrs;
+	}
+	rp->dirs = xcalloc(scn->ndirectors ? scn->ndirectors : 1, sizeof(*rp->dirs));
+	rp->vs = xcalloc(nvs ? nvs : 1, sizeof(*rp->vs));
+	rp->rs = xcalloc(nrs ? nrs : 1, sizeof(*rp->rs));
+	for (size_t i = 0; i < scn->ndirectors; i++) {
+		struct rp_dir *d = &rp->dirs[i];
+		struct lb_conn_conf cc;
+
+		d->cfg = &scn->directors[i];
+		d->rp = rp;
+		d->env = (struct lb_env){ .ctx = d, .now_ns = rp_env_now, .log = rp_env_log };
+		lb_conn_conf_default(&cc);
+		if (d->cfg->lvs.tcp_ns || scn->lvs.tcp_ns)
+			cc.timeout_ns[LB_CONN_S_ESTABLISHED] = d->cfg->lvs.tcp_ns ? d->cfg->lvs.tcp_ns
+										: scn->lvs.tcp_ns;
+		if (d->cfg->lvs.tcpfin_ns || scn->lvs.tcpfin_ns)
+			cc.timeout_ns[LB_CONN_S_FIN_WAIT] = d->cfg->lvs.tcpfin_ns
+								    ? d->cfg->lvs.tcpfin_ns
+								    : scn->lvs.tcpfin_ns;
+		if (d->cfg->lvs.udp_ns || scn->lvs.udp_ns)
+			cc.timeout_ns[LB_CONN_S_UDP] = d->cfg->lvs.udp_ns ? d->cfg->lvs.udp_ns
+									  : scn->lvs.udp_ns;
+		d->tab = lb_conn_table_new(&cc);
+		lb_fwd_ctx_init(&d->fwd, 1);
+		rp->ndirs = i + 1;
+		for (size_t j = 0; j < d->cfg->nvs; j++) {
+			rc = rp_vs_init(rp, d, &rp->vs[rp->nvs], &d->cfg->vs[j], err, errlen);
+			rp->nvs++;
+			if (rc)
+				goto out_free_replay;
+		}
+	}
+	*out = rp;
+	return 0;
+
+out_free_replay:
+	replay_free(rp);
+	return rc;
+}
+
+size_t replay_nservers(const struct replay *rp)
+{
+	return rp->nrs;
+}
+
+const char *replay_server_name(const struct replay *rp, size_t i)
+{
+	return i < rp->nrs ? rp->rs[i].name : NULL;
+}
+
+uint64_t replay_packets(const struct replay *rp)
+{
+	return rp->packets;
+}
+
+/* Does any virtual service forward by NAT (the server model may answer)? */
+bool replay_has_nat(const struct replay *rp)
+{
+	for (size_t i = 0; i < rp->nvs; i++)
+		if (rp->vs[i].cfg->kind == LB_KIND_NAT)
+			return true;
+	return false;
+}
+
+/* Apply the --map rules to one address and port (daddr side or saddr side). */
+static void rp_map(const struct replay *rp, struct lb_addr *a, uint16_t *port)
+{
+	for (size_t i = 0; i < rp->conf.nmaps; i++) {
+		const struct replay_map *m = &rp->conf.maps[i];
+
+		if (!lb_addr_eq(&m->from, a) || (m->from_port && m->from_port != *port))
+			continue;
+		*a = m->to;
+		if (m->to_port)
+			*port = m->to_port;
+		return;
+	}
+}
+
+static struct rp_vs *rp_find_vs(struct replay *rp, const struct lb_addr *a, uint16_t port,
+				uint8_t proto)
+{
+	for (size_t i = 0; i < rp->nvs; i++) {
+		const struct scn_vs *c = rp->vs[i].cfg;
+
+		if (!c->fwmark && c->port == port && c->proto == proto && lb_addr_eq(&c->addr, a))
+			return &rp->vs[i];
+	}
+	return NULL;
+}
+
+/* Is this frame a reply from a virtual service (for the replies pre-scan)? */
+bool replay_is_reply(const struct replay *rp, enum lb_linktype lt, const uint8_t *frame,
+		     size_t caplen)
+{
+	struct lb_pkt p;
+	struct lb_addr a;
+	uint16_t port;
+
+	if (lb_pkt_parse(&p, lt, frame, caplen) != LB_PKT_OK || p.kind != LB_PKT_IP)
+		return false;
+	a = p.saddr;
+	port = p.sport;
+	rp_map(rp, &a, &port);
+	return rp_find_vs((struct replay *)rp, &a, port, p.proto) != NULL;
+}
+
+/* The director's CPU takes one packet at <t>: Lindley's recursion, busy time kept. */
+static sim_time_t rp_cpu(struct rp_dir *d, sim_time_t t)
+{
+	sim_time_t start = d->cpu_free > t ? d->cpu_free : t;
+
+	d->cpu_free = start + d->cfg->cpu_per_packet_ns;
+	d->cpu_busy += d->cfg->cpu_per_packet_ns;
+	return d->cpu_free;
+}
+
+static void rp_sink(struct replay *rp, int port, const uint8_t *frame, size_t len)
+{
+	if (rp->conf.sink)
+		rp->conf.sink(rp->conf.sink_ctx, port, rp->now, frame, len);
+}
+
+/*
+ * The ICMP port unreachable IPVS sends when no destination is available,
+ * quoting the client's IP header and 8 bytes (IPv4; IPv6 gets none here).
+ */
+static void rp_port_unreachable(struct replay *rp, const struct lb_pkt *p, const uint8_t *frame)
+{
+	struct lb_eth_spec eth = { .nvlan = 0 };
+	struct lb_ip_spec ip = { .saddr = p->daddr, .daddr = p->saddr, .ttl = 64 };
+	uint8_t body[8 + 60 + 8];
+	size_t quote = p->ip_hlen + 8, ip_left = p->caplen - p->l3_off;
+	uint16_t csum;
+	int n;
+
+	rp->icmp_sent++;
+	if (p->ip_ver != 4 || !rp->conf.sink)
+		return;
+	if (quote > ip_left)
+		quote = ip_left;
+	if (quote > sizeof(body) - 8)
+		quote = sizeof(body) - 8;
+	memset(body, 0, 8);
+	body[0] = 3; /* destination unreachable */
+	body[1] = 3; /* port unreachable */
+	memcpy(body + 8, frame + p->l3_off, quote);
+	csum = lb_csum_fold(lb_csum_partial(body, 8 + quote, 0));
+	body[2] = (uint8_t)(csum >> 8);
+	body[3] = (uint8_t)csum;
+	memcpy(eth.dst, rp_router_mac, 6);
+	memcpy(eth.src, rp_director_mac, 6);
+	n = lb_build_ip(rp->icmp, sizeof(rp->icmp), &eth, &ip, LB_PROTO_ICMP, body, 8 + quote);
+	if (n > 0)
+		rp_sink(rp, -1, rp->icmp, (size_t)n);
+}
+
+static sim_time_t rp_answer_run(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct rp_answer *a = ctx;
+	struct replay *rp = a->rp;
+	struct rp_dir *d = a->vs->dir;
+	struct lb_conn *c;
+
+	rp->now = sim_now(sim);
+	c = lb_conn_lookup(d->tab, &a->key);
+	if (c) {
+		rp_cpu(d, rp->now);
+		lb_conn_packet(d->tab, c, LB_CONN_DIR_OUT, a->flags, rp->now);
+		rp->replies_model++;
+	}
+	free(a);
+	return SIM_NOMORE;
+}
+
+static void rp_answer_drop(void *ctx, uint64_t arg)
+{
+	free(ctx);
+}
+
+/* NAT without captured replies: the server answers <flags> one round trip later. */
+static void rp_answer(struct replay *rp, struct rp_vs *v, const struct rp_rs *r,
+		      const struct lb_flow_key *k, unsigned flags)
+{
+	struct rp_answer *a = xmalloc(sizeof(*a));
+	struct sim_handle h;
+
+	*a = (struct rp_answer){ .rp = rp, .vs = v, .key = *k, .flags = flags };
+	h = sim_schedule(rp->sim, rp->now + r->rtt_ns, rp_answer_run, a, 0);
+	sim_set_fin(rp->sim, h, rp_answer_drop);
+}
+
+static sim_time_t rp_sample(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct replay *rp = ctx;
+	size_t n = 0;
+
+	for (size_t i = 0; i < rp->ndirs; i++) {
+		lb_conn_table_expire(rp->dirs[i].tab, sim_now(sim));
+		n += lb_conn_table_count(rp->dirs[i].tab) - lb_conn_table_templates(rp->dirs[i].tab);
+	}
+	run_series_add(run_result_series(rp->series, "connections"), sim_time_to_sec(sim_now(sim)),
+		       (double)n);
+	return RP_SAMPLE_NS;
+}
+
+/* A reply from virtual service <v> to a client, as captured. */
+static void rp_reply(struct replay *rp, struct rp_vs *v, const struct lb_pkt *p,
+		     const uint8_t *frame, size_t caplen)
+{
+	struct lb_flow_key k = { .saddr = p->daddr, .daddr = v->cfg->addr, .sport = p->dport,
+				 .dport = v->cfg->port, .proto = p->proto };
+	struct rp_dir *d = v->dir;
+	struct lb_conn *c = lb_conn_lookup(d->tab, &k);
+
+	if (!c) {
+		rp->drop[RP_DROP_REPLY_UNKNOWN]++;
+		return;
+	}
+	if (v->cfg->kind != LB_KIND_NAT) {
+		/* DR/TUN: the server answers the client directly. */
+		rp->bypass++;
+		return;
+	}
+	rp_cpu(d, rp->now);
+	lb_conn_packet(d->tab, c, LB_CONN_DIR_OUT, p->tcp_flags, rp->now);
+	rp->replies_capture++;
+	rp->forwarded++;
+	rp_sink(rp, -1, frame, caplen);
+}
+
+/* A packet from a client to virtual service <v>. */
+static void rp_request(struct replay *rp, struct rp_vs *v, struct lb_pkt *p, const uint8_t *frame,
+		       size_t caplen, const struct lb_flow_key *k)
+{
+	struct rp_dir *d = v->dir;
+	struct lb_conn *c;
+	uint64_t created = lb_conn_table_created(d->tab);
+	struct lb_fwd_target t;
+	struct lb_fwd_out out;
+	struct rp_rs *r;
+	int rc;
+
+	rp_cpu(d, rp->now);
+	/* A persistence hit: a new connection that a template will place. */
+	if (v->svc.persistence_timeout_s && (p->proto != LB_PROTO_TCP ||
+					     ((p->tcp_flags & LB_TCP_SYN) &&
+					      !(p->tcp_flags & LB_TCP_RST))) &&
+	    !lb_conn_lookup(d->tab, k) && lb_conn_template_lookup(d->tab, &v->svc, k))
+		rp->persist_hits++;
+	rc = lb_conn_in(d->tab, &v->svc, k, p->proto == LB_PROTO_TCP ? p->tcp_flags : 0, rp->now,
+			&c);
+	switch (rc) {
+	case 0:
+		break;
+	case -ENOENT:
+		rp->drop[RP_DROP_NO_DEST]++;
+		rp_port_unreachable(rp, p, frame);
+		return;
+	case -EHOSTDOWN:
+		rp->drop[RP_DROP_DEST_DELETED]++;
+		return;
+	default:
+		rp->drop[RP_DROP_NO_CONN]++;
+		return;
+	}
+	r = c->dest->owner;
+	if (lb_conn_table_created(d->tab) != created) {
+		r->conns++;
+		rp->conns++;
+		if (lb_conn_table_count(d->tab) > d->entries_max)
+			d->entries_max = lb_conn_table_count(d->tab);
+		if (rp->conf.model_replies && v->cfg->kind == LB_KIND_NAT &&
+		    p->proto == LB_PROTO_TCP)
+			rp_answer(rp, v, r, k, LB_TCP_SYN | LB_TCP_ACK);
+	} else if (rp->conf.model_replies && v->cfg->kind == LB_KIND_NAT &&
+		   p->proto == LB_PROTO_TCP && (p->tcp_flags & LB_TCP_FIN)) {
+		rp_answer(rp, v, r, k, LB_TCP_FIN | LB_TCP_ACK);
+	}
+
+	memset(&t.eth, 0, sizeof(t.eth));
+	memcpy(t.eth.dst, r->mac, 6);
+	memcpy(t.eth.src, rp_director_mac, 6);
+	t.laddr = v->cfg->addr;
+	t.vaddr = v->cfg->addr;
+	t.vport = v->cfg->port;
+	t.mtu = r->mtu;
+	t.dir = LB_FWD_IN;
+	out.buf = rp->scratch;
+	out.cap = sizeof(rp->scratch);
+	if (lb_fwd(&d->fwd, p, frame, caplen, v->cfg->kind, c->dest, &t, &out) < 0) {
+		rp->drop[RP_DROP_FWD]++;
+		return;
+	}
+	if (out.flags & LB_FWD_F_ICMP) {
+		/* Too big with DF: the client gets "fragmentation needed". */
+		rp->icmp_sent++;
+		rp_sink(rp, -1, out.frames[0].data, out.frames[0].len);
+		return;
+	}
+	rp->forwarded++;
+	for (unsigned i = 0; i < out.nframes; i++) {
+		r->packets++;
+		r->bytes += out.frames[i].wire_len;
+		rp_sink(rp, r->idx, out.frames[i].data, out.frames[i].len);
+	}
+}
+
+/*
+ * Replay one frame captured at <ts_ns> (capture clock). Frames must come in
+ * capture order; a timestamp that goes back is taken as the previous one.
+ * Returns 0 (the frame was counted, whatever became of it).
+ */
+int replay_packet(struct replay *rp, int64_t ts_ns, enum lb_linktype lt, const uint8_t *frame,
+		  size_t caplen, size_t wirelen)
+{
+	struct lb_pkt p;
+	struct lb_flow_key k;
+	struct rp_vs *v;
+	sim_time_t t;
+	int err;
+
+	if (!rp->started) {
+		rp->started = true;
+		rp->ts0 = ts_ns;
+		sim_schedule(rp->sim, 0, rp_sample, rp, 0);
+	}
+	if (rp->conf.topspeed)
+		t = rp->dirs ? rp->dirs[0].cpu_free : rp->now;
+	else
+		t = (sim_time_t)((double)(ts_ns - rp->ts0) / rp->conf.speed);
+	if (t < rp->now)
+		t = rp->now;
+	if (sim_next_time(rp->sim) <= t)
+		sim_run(rp->sim, t);
+	rp->now = t;
+	rp->packets++;
+	rp->bytes += wirelen;
+
+	err = lb_pkt_parse_snap(&p, lt, frame, caplen, wirelen);
+	if (err != LB_PKT_OK) {
+		rp->parse_err[err < LB_PKT_E_COUNT ? err : LB_PKT_E_LINKTYPE]++;
+		return 0;
+	}
+	if (p.kind != LB_PKT_IP || lb_pkt_flow_key(&p, &k)) {
+		rp->drop[RP_DROP_NOT_OURS]++;
+		return 0;
+	}
+	rp_map(rp, &k.daddr, &k.dport);
+	v = rp_find_vs(rp, &k.daddr, k.dport, k.proto);
+	if (v) {
+		rp_request(rp, v, &p, frame, caplen, &k);
+		return 0;
+	}
+	rp_map(rp, &k.saddr, &k.sport);
+	v = rp_find_vs(rp, &k.saddr, k.sport, k.proto);
+	if (v) {
+		rp_reply(rp, v, &p, frame, caplen);
+		return 0;
+	}
+	rp->drop[RP_DROP_NOT_OURS]++;
+	return 0;
+}
+
+/* After the last frame: let pending model replies and expiries run out. */
+void replay_finish(struct replay *rp)
+{
+	sim_run(rp->sim, rp->now);
+	rp_sample(rp->sim, rp, 0);
+}
+
+/*
+ * The replay's outcome in <r>: servers with packets, bytes and connections;
+ * named figures (scope "replay") and drop counts (scope "dropped", by reason,
+ * parser reasons included); the connection-table series.
+ */
+void replay_fill_result(const struct replay *rp, struct run_result *r)
+{
+	double elapsed = sim_time_to_sec(rp->now);
+	sim_time_t busy = 0;
+	size_t emax = 0;
+
+	r->replay = true;
+	r->seed = rp->conf.seed;
+	r->servers = xcalloc(rp->nrs ? rp->nrs : 1, sizeof(*r->servers));
+	r->nservers = rp->nrs;
+	for (size_t i = 0; i < rp->nrs; i++) {
+		const struct rp_rs *m = &rp->rs[i];
+		struct run_server_result *o = &r->servers[i];
+
+		snprintf(o->addr, sizeof(o->addr), "%s", m->name);
+		o->packets = m->packets;
+		o->bytes = m->bytes;
+		o->connections = m->conns;
+		o->weight = m->dest->weight;
+	}
+	for (size_t i = 0; i < rp->nvs; i++) {
+		const char *name = rp->vs[i].svc.sched->name;
+
+		if (!strstr(r->algo, name) && strlen(r->algo) + strlen(name) + 2 < sizeof(r->algo)) {
+			if (r->algo[0])
+				strcat(r->algo, ",");
+			strcat(r->algo, name);
+		}
+	}
+	for (size_t i = 0; i < rp->ndirs; i++) {
+		busy += rp->dirs[i].cpu_busy;
+		if (rp->dirs[i].entries_max > emax)
+			emax = rp->dirs[i].entries_max;
+	}
+	run_result_extra(r, "replay", "packets", (double)rp->packets);
+	run_result_extra(r, "replay", "bytes", (double)rp->bytes);
+	run_result_extra(r, "replay", "forwarded", (double)rp->forwarded);
+	run_result_extra(r, "replay", "connections", (double)rp->conns);
+	run_result_extra(r, "replay", "icmp_sent", (double)rp->icmp_sent);
+	run_result_extra(r, "replay", "conn_table_max", (double)emax);
+	run_result_extra(r, "replay", "persistence_hits", (double)rp->persist_hits);
+	run_result_extra(r, "replay", "replies_capture", (double)rp->replies_capture);
+	run_result_extra(r, "replay", "replies_model", (double)rp->replies_model);
+	run_result_extra(r, "replay", "replies_bypass", (double)rp->bypass);
+	run_result_extra(r, "replay", "duration_s", elapsed);
+	run_result_extra(r, "replay", "director_cpu_utilization",
+			 elapsed > 0 ? sim_time_to_sec(busy) / elapsed / (double)(rp->ndirs ? rp->ndirs : 1)
+				     : 0);
+	for (int i = 1; i < LB_PKT_E_COUNT; i++)
+		if (rp->parse_err[i])
+			run_result_extra(r, "dropped", lb_pkt_err_name(i), (double)rp->parse_err[i]);
+	for (int i = 0; i < RP_DROP_COUNT; i++)
+		if (rp->drop[i])
+			run_result_extra(r, "dropped", rp_drop_names[i], (double)rp->drop[i]);
+	r->measured_s = elapsed;
+	for (size_t i = 0; i < rp->series->nseries; i++) {
+		const struct run_series *s = &rp->series->series[i];
+		struct run_series *dst = run_result_series(r, s->name);
+
+		for (size_t k = 0; k < s->n; k++)
+			run_series_add(dst, s->t[k], s->v[k]);
+	}
+	if (!r->response)
+		r->response = stat_hist_new();
+	r->events = rp->packets;
+	run_result_finish(r);
+}
+
+void replay_free(struct replay *rp)
+{
+	if (!rp)
+		return;
+	sim_free(rp->sim);
+	for (size_t i = 0; i < rp->ndirs; i++)
+		lb_conn_table_flush(rp->dirs[i].tab, NULL);
+	for (size_t i = 0; i < rp->nvs; i++) {
+		lb_service_fini(&rp->vs[i].svc);
+		rng_stream_free(rp->vs[i].rng);
+	}
+	for (size_t i = 0; i < rp->ndirs; i++)
+		lb_conn_table_free(rp->dirs[i].tab);
+	free(rp->dirs);
+	free(rp->vs);
+	free(rp->rs);
+	run_result_free(rp->series);
+	free(rp);
+}

@@ -1,0 +1,146 @@
+#!/bin/sh
+# tests/cli/replay.sh - lbsim pcapgen and lbsim replay as a user runs them.
+#
+# usage: sh tests/cli/replay.sh PATH/TO/lbsim   (from the repository root)
+# Round trip (pcapgen then replay = run, connections per real server, for
+# several schedulers), dumps decoded by tshark without checksum or
+# malformation warnings, NAT rewrite and TUN "fragmentation needed", the
+# fixture captures of keepalived (not ours, no crash), BPF filter, --map,
+# bad captures (exit 2, nothing written). Silent on success.
+set -u
+LBSIM=${1:-./lbsim}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL: $*"
+	[ -f "$T/err" ] && sed 's/^/  stderr: /' "$T/err" | head -10
+}
+run() { "$LBSIM" "$@" >"$T/out" 2>"$T/err"; }
+servers() { python3 -c "import json,sys; print([s['connections'] for s in json.load(open(sys.argv[1]))['servers']])" "$1"; }
+
+DEF=scenarios/default.conf
+SHORT="--set simulation.duration=3s --set simulation.warmup=0"
+
+# ---- round trip: the capture of a run replays to the run's decisions ----
+for algo in wlc rr lc twos sh mh; do
+	# shellcheck disable=SC2086
+	run pcapgen $DEF -o "$T/$algo.pcap" --algo $algo $SHORT --quiet || { bad "pcapgen $algo"; continue; }
+	# shellcheck disable=SC2086
+	run run $DEF --algo $algo $SHORT --json --no-plots --out "$T/o" # 1: an expect failed
+	[ $? -le 1 ] && cp "$T/out" "$T/run.json" || { bad "run $algo"; continue; }
+	# shellcheck disable=SC2086
+	run replay $DEF "$T/$algo.pcap" --algo $algo $SHORT --json --out "$T/o" &&
+		cp "$T/out" "$T/replay.json" || { bad "replay $algo"; continue; }
+	a=$(servers "$T/run.json")
+	b=$(servers "$T/replay.json")
+	if [ "$a" = "$b" ]; then ok; else bad "round trip $algo: run $a, replay $b"; fi
+done
+python3 - "$T/replay.json" <<'PY' || bad "replay --json keys"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ["packets", "bytes", "dropped", "icmp_sent", "conn_table_max", "servers"]:
+    assert k in d, k
+assert isinstance(d["dropped"], dict)
+for s in d["servers"]:
+    for k in ["addr", "packets", "bytes", "connections"]:
+        assert k in s, k
+assert d["packets"] > 0 and sum(s["packets"] for s in d["servers"]) > 0
+PY
+
+# ---- dumps: valid frames, DR rewrites MACs only ----
+# shellcheck disable=SC2086
+run replay $DEF "$T/wlc.pcap" $SHORT --dump "$T/d" --out "$T/o" || bad "replay --dump"
+n=$(ls "$T/d" | grep -c '^rs-.*\.pcap$')
+[ "$n" = 5 ] || bad "one dump per real server (got $n)"
+if command -v tshark >/dev/null 2>&1; then
+	for f in "$T"/d/*.pcap "$T/wlc.pcap"; do
+		w=$(tshark -r "$f" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+			-o udp.check_checksum:TRUE -q -z expert,warn 2>/dev/null | grep -c -E 'Malformed|Checksum|Bad')
+		if [ "$w" = 0 ]; then ok; else bad "tshark finds $w warnings in $f"; fi
+	done
+	d=$(tshark -r "$T/d/rs-10.10.0.21-80.pcap" -c 1 -T fields -e eth.dst -e ip.dst 2>/dev/null)
+	[ "$d" = "$(printf '02:00:0a:0a:00:15\t10.10.0.100')" ] || bad "DR: MAC of the real server, VIP kept ($d)"
+else
+	bad "tshark is not installed (tools/install-deps.sh installs it)"
+fi
+
+# ---- NAT and TUN ----
+NAT=tests/data/scenarios/replay-nat.conf
+run pcapgen $NAT -o "$T/nat.pcap" --quiet || bad "pcapgen NAT"
+run replay $NAT "$T/nat.pcap" --dump "$T/n" --json --out "$T/o" || bad "replay NAT/TUN"
+cp "$T/out" "$T/nat.json"
+python3 - "$T/nat.json" <<'PY' || bad "NAT/TUN replay figures"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["icmp_sent"] > 0, "TUN with DF over a 1400-byte link must answer ICMP"
+assert d["replies"]["model"] > 0, "no captured replies: the server model answers NAT"
+byaddr = {s["addr"]: s for s in d["servers"]}
+assert byaddr["172.16.10.21:8080"]["connections"] > byaddr["172.16.10.22:8080"]["connections"]
+PY
+if command -v tshark >/dev/null 2>&1; then
+	p=$(tshark -r "$T/n/rs-172.16.10.21-8080.pcap" -c 1 -T fields -e ip.dst -e tcp.dstport 2>/dev/null)
+	[ "$p" = "$(printf '172.16.10.21\t8080')" ] || bad "NAT rewrites to the real server and its port ($p)"
+	i=$(tshark -r "$T/n/client.pcap" -Y 'icmp.type == 3 && icmp.code == 4' -T fields -e icmp.mtu 2>/dev/null | sort -u)
+	[ "$i" = 1380 ] || bad "TUN: fragmentation needed with next-hop MTU 1400 - 20 ($i)"
+	o=$(tshark -r "$T/n/rs-172.16.20.31-80.pcap" -c 1 -T fields -e ip.proto 2>/dev/null)
+	[ "$o" = "4,6" ] || bad "TUN: IPIP to the real server ($o)"
+fi
+
+# ---- the keepalived captures: all not ours, nothing crashes ----
+for f in tests/data/pcap/*.pcap; do
+	run replay $DEF "$f" --json --out "$T/o" || { bad "replay $f"; continue; }
+	python3 -c "
+import json,sys
+d=json.load(open('$T/out'))
+assert d['packets'] > 0 and d['dropped'].get('not_ours') == d['packets'], d
+" || bad "$f: every packet not ours"
+done
+
+# ---- filter, map, speed ----
+# shellcheck disable=SC2086
+run replay $DEF "$T/wlc.pcap" $SHORT --filter "tcp[tcpflags] & tcp-syn != 0" --json --out "$T/o" ||
+	bad "replay --filter"
+python3 -c "
+import json; d=json.load(open('$T/out'))
+assert d['packets'] == d['connections'] > 0, d
+" || bad "--filter keeps only the SYNs"
+# shellcheck disable=SC2086
+run replay tests/data/scenarios/replay-nat.conf "$T/wlc.pcap" $SHORT \
+	--map 10.10.0.100:80=192.0.2.100:80 --json --out "$T/o" || bad "replay --map"
+python3 -c "
+import json; d=json.load(open('$T/out'))
+assert sum(s['connections'] for s in d['servers']) > 0, d
+" || bad "--map retargets the capture"
+# shellcheck disable=SC2086
+run replay $DEF "$T/wlc.pcap" $SHORT --speed 2 --json --out "$T/o" || bad "replay --speed"
+python3 -c "
+import json; d=json.load(open('$T/out'))
+assert 1.4 < d['duration_s'] < 1.6, d['duration_s']
+" || bad "--speed 2 halves the simulated time"
+
+# ---- bad input: exit 2, nothing written ----
+head -c 1000 "$T/wlc.pcap" >"$T/trunc.pcap"
+printf 'this is not a capture\n' >"$T/junk.pcap"
+for f in "$T/trunc.pcap" "$T/junk.pcap" "$T/missing.pcap"; do
+	run replay $DEF "$f" --out "$T/bad" --dump "$T/baddump"
+	st=$?
+	[ $st = 2 ] || bad "bad capture $f: exit $st, wanted 2"
+	grep -q "lbsim replay: $f" "$T/err" || bad "bad capture $f: message names the file"
+	[ -e "$T/bad/lbsim.db" ] && bad "bad capture $f: a result was written"
+	[ -n "$(ls -A "$T/baddump" 2>/dev/null)" ] && bad "bad capture $f: dumps left behind"
+done
+run replay $DEF "$T/wlc.pcap" --filter "tcp port" --out "$T/bad"
+[ $? = 2 ] && grep -q -- "--filter" "$T/err" || bad "bad --filter: exit 2 naming it"
+run replay $DEF "$T/wlc.pcap" --map 1.2.3.4 --out "$T/bad"
+[ $? = 2 ] || bad "bad --map: exit 2"
+run replay $DEF --out "$T/bad"
+[ $? = 2 ] || bad "replay without TRACE: exit 2"
+run pcapgen $DEF
+[ $? = 2 ] || bad "pcapgen without -o: exit 2"
+
+echo "replay: $pass passed, $fail failed"
+[ "$fail" = 0 ]
