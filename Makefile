@@ -56,9 +56,9 @@ ALGO_OBJS = algorithms/wire/addr.o algorithms/ipvs/service.o algorithms/ipvs/con
 	algorithms/sched/sh.o algorithms/sched/dh.o algorithms/sched/mh.o algorithms/sched/remap.o
 LANG_OBJS = scenarios/lang/lexer.o scenarios/lang/units.o scenarios/lang/scenario.o
 MODEL_OBJS = models/world.o models/client.o models/director.o models/server.o models/link.o \
-	models/replay.o
+	models/replay.o models/vsbuild.o
 RESULTS_OBJS = results/report.o results/json.o results/store.o results/plot.o
-TOOL_OBJS = tools/cli.o tools/cmd_run.o tools/cmd_check.o tools/cmd_pcapgen.o tools/cmd_replay.o tools/progress.o tools/cmd_sched.o
+TOOL_OBJS = tools/cli.o tools/cmd_common.o tools/cmd_run.o tools/cmd_check.o tools/cmd_pcapgen.o tools/cmd_replay.o tools/progress.o tools/cmd_sched.o
 LIB_OBJS = $(SIM_OBJS) $(ALGO_OBJS) $(LANG_OBJS) $(MODEL_OBJS) $(RESULTS_OBJS)
 
 TEST_OBJS = tests/test_main.o tests/unit/test_queue.o tests/unit/test_sim.o \
@@ -72,7 +72,7 @@ B_LIB_OBJS = $(addprefix $(BUILD)/,$(LIB_OBJS))
 B_TOOL_OBJS = $(addprefix $(BUILD)/,$(TOOL_OBJS))
 B_TEST_OBJS = $(addprefix $(BUILD)/,$(TEST_OBJS))
 B_BENCH_OBJS = $(BUILD)/tools/lbbench.o $(BUILD)/tools/bench_e2e.o $(BUILD)/tools/bench_sched.o $(BUILD)/tools/bench_conn.o $(BUILD)/tools/bench_replay.o \
-	$(BUILD)/tools/cmd_pcapgen.o
+	$(BUILD)/tools/cmd_pcapgen.o $(BUILD)/tools/cmd_common.o
 
 ifeq ($(V),1)
 Q =
@@ -154,8 +154,12 @@ fuzz: build-fuzz/fuzz_frame
 	build-fuzz/fuzz_frame -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-artifact_prefix=build-fuzz/ build-fuzz/corpus_frame tests/fuzz/corpus_frame
 
-fuzz-quick:
-	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
+# 20 s in `make check`: quiet unless it finds something (then the log's end).
+fuzz-quick: build-fuzz/fuzz_frame
+	@build-fuzz/fuzz_frame -max_total_time=20 -max_len=4096 -artifact_prefix=build-fuzz/ \
+		build-fuzz/corpus_frame tests/fuzz/corpus_frame >build-fuzz/fuzz-quick.log 2>&1 || \
+		{ tail -40 build-fuzz/fuzz-quick.log; exit 1; }
+	@printf 'fuzz: '; grep '^Done' build-fuzz/fuzz-quick.log
 
 test: all $(BUILD)/lbsim-test
 	$(BUILD)/lbsim-test $(SUITES)

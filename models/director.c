@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "algorithms/sched/sched.h"
+#include "models/vsbuild.h"
 #include "sim/rng.h"
 #include "sim/xalloc.h"
 
@@ -234,73 +235,31 @@ static int director_vs_init(struct director *d, struct mvs *v, const struct scn_
 			    const char *algo, char *err, size_t errlen)
 {
 	struct world *w = d->w;
-	const char *name = algo ? algo : cfg->sched;
-	const struct lb_sched_ops *ops = lb_sched_find(name);
-	char buf[LB_ADDR_STRLEN], stream[160];
+	char buf[LB_ADDR_STRLEN];
 	int rc;
 
-	if (!ops) {
-		snprintf(err, errlen, "%s:%d:%d: error: unknown scheduler '%s' (lbsim run --help lists them)",
-			 cfg->loc.file, cfg->loc.line, cfg->loc.col, name);
-		return -EINVAL;
-	}
 	v->cfg = cfg;
 	v->dir = d;
-	lb_service_init(&v->svc, w->scn->sim.kernel);
-	v->svc.addr = cfg->addr;
-	v->svc.port = cfg->port;
-	v->svc.proto = cfg->proto;
-	v->svc.fwmark = cfg->fwmark;
-	v->svc.kind = cfg->kind;
-	v->svc.conf = cfg->sched_conf;
-	v->svc.conf.d = d->cfg->sched_d;
-	v->svc.conf.mh_size = d->cfg->mh_table;
-	v->svc.conf.sh_bits = d->cfg->sh_bits;
-	v->svc.persistence_timeout_s = cfg->persistence_timeout_s;
-	v->svc.persistence_mask = cfg->persistence_mask;
 	v->tabled = cfg->persistence_timeout_s > 0;
+	rc = vsbuild_service(&v->svc, &v->rng, w->scn, d->cfg, cfg, algo, w->seed, &d->env, err,
+			     errlen);
+	if (rc)
+		return rc;
 	if (v->tabled && !d->tab) {
 		struct lb_conn_conf cc;
 
-		lb_conn_conf_default(&cc);
-		if (d->lvs.tcp_ns)
-			cc.timeout_ns[LB_CONN_S_ESTABLISHED] = d->lvs.tcp_ns;
-		if (d->lvs.tcpfin_ns)
-			cc.timeout_ns[LB_CONN_S_FIN_WAIT] = d->lvs.tcpfin_ns;
-		if (d->lvs.udp_ns)
-			cc.timeout_ns[LB_CONN_S_UDP] = d->lvs.udp_ns;
+		vsbuild_conn_conf(&d->lvs, &cc);
 		d->tab = lb_conn_table_new(&cc);
 	}
-	snprintf(stream, sizeof(stream), "director.%s.vs.%s.sched", d->cfg->name,
-		 lb_addr_port_fmt(&cfg->addr, cfg->port, buf, sizeof(buf)));
-	v->rng = rng_stream_new(w->seed, stream);
-	v->svc.rng = v->rng;
-	v->svc.env = &d->env;
-	rc = lb_service_set_sched(&v->svc, ops);
-	if (rc) {
-		snprintf(err, errlen, "%s:%d:%d: error: scheduler '%s' cannot start (%s)%s",
-			 cfg->loc.file, cfg->loc.line, cfg->loc.col, name, strerror(-rc),
-			 !strcmp(name, "mh") ? "; mh_table must be one of the kernel's primes "
-					       "(251 509 1021 2039 4093 8191 16381 32749 65521 131071)"
-					     : "");
-		return rc;
-	}
-	/* keepalived adds real servers in config order, each at the list head. */
 	v->rs = xcalloc(cfg->nrs ? cfg->nrs : 1, sizeof(*v->rs));
 	v->nrs = cfg->nrs;
 	for (size_t i = 0; i < cfg->nrs; i++) {
 		const struct scn_rs *r = &cfg->rs[i];
 		struct rs *m = &v->rs[i];
 
-		rc = lb_service_add_dest(&v->svc, &r->addr, r->port, r->weight, r->uthreshold,
-					 r->lthreshold, &m->dest);
-		if (rc) {
-			snprintf(err, errlen, "%s:%d:%d: error: real_server %s rejected (%s)",
-				 r->loc.file, r->loc.line, r->loc.col,
-				 lb_addr_port_fmt(&r->addr, r->port, buf, sizeof(buf)),
-				 strerror(-rc));
+		rc = vsbuild_add_dest(&v->svc, r, &m->dest, err, errlen);
+		if (rc)
 			return rc;
-		}
 		m->dest->owner = m;
 		m->cfg = r;
 		m->vs = v;
@@ -332,13 +291,7 @@ int director_init(struct director *d, struct world *w, const struct scn_director
 		.log = director_env_log,
 	};
 	/* The director's lvs_timeouts, else the top-level ones, else the defaults. */
-	d->lvs = cfg->lvs;
-	if (!d->lvs.tcp_ns)
-		d->lvs.tcp_ns = w->scn->lvs.tcp_ns;
-	if (!d->lvs.tcpfin_ns)
-		d->lvs.tcpfin_ns = w->scn->lvs.tcpfin_ns;
-	if (!d->lvs.udp_ns)
-		d->lvs.udp_ns = w->scn->lvs.udp_ns;
+	d->lvs = vsbuild_lvs(w->scn, cfg);
 	d->linger[LINGER_FIN].timeout_ns =
 		d->lvs.tcpfin_ns ? d->lvs.tcpfin_ns : w->scn->sim.fin_timeout_ns;
 	d->linger[LINGER_SYNRECV].timeout_ns = DIRECTOR_SYNRECV_NS;

@@ -37,6 +37,7 @@
 #include "algorithms/ipvs/forward.h"
 #include "algorithms/ipvs/service.h"
 #include "algorithms/sched/sched.h"
+#include "models/vsbuild.h"
 #include "sim/rng.h"
 #include "sim/xalloc.h"
 
@@ -151,41 +152,14 @@ static void rp_mac_of(const struct lb_addr *a, uint8_t mac[6])
 static int rp_vs_init(struct replay *rp, struct rp_dir *d, struct rp_vs *v,
 		      const struct scn_vs *cfg, char *err, size_t errlen)
 {
-	const char *name = rp->conf.algo ? rp->conf.algo : cfg->sched;
-	const struct lb_sched_ops *ops = lb_sched_find(name);
-	char buf[LB_ADDR_STRLEN], stream[160];
 	int rc;
 
-	if (!ops) {
-		snprintf(err, errlen, "%s:%d:%d: error: unknown scheduler '%s'", cfg->loc.file,
-			 cfg->loc.line, cfg->loc.col, name);
-		return -EINVAL;
-	}
 	v->cfg = cfg;
 	v->dir = d;
-	lb_service_init(&v->svc, rp->conf.scn->sim.kernel);
-	v->svc.addr = cfg->addr;
-	v->svc.port = cfg->port;
-	v->svc.proto = cfg->proto;
-	v->svc.fwmark = cfg->fwmark;
-	v->svc.kind = cfg->kind;
-	v->svc.conf = cfg->sched_conf;
-	v->svc.conf.d = d->cfg->sched_d;
-	v->svc.conf.mh_size = d->cfg->mh_table;
-	v->svc.conf.sh_bits = d->cfg->sh_bits;
-	v->svc.persistence_timeout_s = cfg->persistence_timeout_s;
-	v->svc.persistence_mask = cfg->persistence_mask;
-	snprintf(stream, sizeof(stream), "director.%s.vs.%s.sched", d->cfg->name,
-		 lb_addr_port_fmt(&cfg->addr, cfg->port, buf, sizeof(buf)));
-	v->rng = rng_stream_new(rp->conf.seed, stream);
-	v->svc.rng = v->rng;
-	v->svc.env = &d->env;
-	rc = lb_service_set_sched(&v->svc, ops);
-	if (rc) {
-		snprintf(err, errlen, "%s:%d:%d: error: scheduler '%s' cannot start (%s)",
-			 cfg->loc.file, cfg->loc.line, cfg->loc.col, name, strerror(-rc));
+	rc = vsbuild_service(&v->svc, &v->rng, rp->conf.scn, d->cfg, cfg, rp->conf.algo,
+			     rp->conf.seed, &d->env, err, errlen);
+	if (rc)
 		return rc;
-	}
 	for (size_t i = 0; i < cfg->nrs; i++) {
 		const struct scn_rs *r = &cfg->rs[i];
 		struct rp_rs *m = &rp->rs[rp->nrs];
@@ -193,14 +167,9 @@ static int rp_vs_init(struct replay *rp, struct rp_dir *d, struct rp_vs *v,
 		const struct scn_link *l = srv && srv->link ? scenario_find_link(rp->conf.scn, srv->link)
 							    : NULL;
 
-		rc = lb_service_add_dest(&v->svc, &r->addr, r->port, r->weight, r->uthreshold,
-					 r->lthreshold, &m->dest);
-		if (rc) {
-			snprintf(err, errlen, "%s:%d:%d: error: real_server %s rejected (%s)",
-				 r->loc.file, r->loc.line, r->loc.col,
-				 lb_addr_port_fmt(&r->addr, r->port, buf, sizeof(buf)), strerror(-rc));
+		rc = vsbuild_add_dest(&v->svc, r, &m->dest, err, errlen);
+		if (rc)
 			return rc;
-		}
 		m->dest->owner = m;
 		m->vs = v;
 		m->idx = (int)rp->nrs;
@@ -239,22 +208,14 @@ int replay_new(const struct replay_conf *conf, struct replay **out, char *err, s
 	rp->rs = xcalloc(nrs ? nrs : 1, sizeof(*rp->rs));
 	for (size_t i = 0; i < scn->ndirectors; i++) {
 		struct rp_dir *d = &rp->dirs[i];
+		struct scn_lvs_timeouts lvs;
 		struct lb_conn_conf cc;
 
 		d->cfg = &scn->directors[i];
 		d->rp = rp;
 		d->env = (struct lb_env){ .ctx = d, .now_ns = rp_env_now, .log = rp_env_log };
-		lb_conn_conf_default(&cc);
-		if (d->cfg->lvs.tcp_ns || scn->lvs.tcp_ns)
-			cc.timeout_ns[LB_CONN_S_ESTABLISHED] = d->cfg->lvs.tcp_ns ? d->cfg->lvs.tcp_ns
-										: scn->lvs.tcp_ns;
-		if (d->cfg->lvs.tcpfin_ns || scn->lvs.tcpfin_ns)
-			cc.timeout_ns[LB_CONN_S_FIN_WAIT] = d->cfg->lvs.tcpfin_ns
-								    ? d->cfg->lvs.tcpfin_ns
-								    : scn->lvs.tcpfin_ns;
-		if (d->cfg->lvs.udp_ns || scn->lvs.udp_ns)
-			cc.timeout_ns[LB_CONN_S_UDP] = d->cfg->lvs.udp_ns ? d->cfg->lvs.udp_ns
-									  : scn->lvs.udp_ns;
+		lvs = vsbuild_lvs(scn, d->cfg);
+		vsbuild_conn_conf(&lvs, &cc);
 		d->tab = lb_conn_table_new(&cc);
 		lb_fwd_ctx_init(&d->fwd, 1);
 		rp->ndirs = i + 1;

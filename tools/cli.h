@@ -44,6 +44,9 @@ struct cli_opts {
 };
 
 const char *cli_version(void);
+int cli_load_scenario(const struct cli_opts *o, struct scenario **scn);
+int cli_mkdir_p(const char *dir);
+int cli_check_algo(const char *name);
 int cmd_run(const struct cli_opts *o);
 int cmd_compare(const struct cli_opts *o);
 int cmd_check(const struct cli_opts *o);

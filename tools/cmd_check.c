@@ -92,15 +92,8 @@ int cmd_check(const struct cli_opts *o)
 	char err[1024], a[LB_ADDR_STRLEN];
 	FILE *f = stdout;
 
-	if (scenario_load(o->scenario, o->sets, o->nsets, &scn, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
+	if (cli_load_scenario(o, &scn))
 		return CLI_EXIT_INPUT;
-	}
-	if (o->algo && !lb_sched_find(o->algo)) {
-		fprintf(stderr, "lbsim check: unknown scheduler '%s'\n", o->algo);
-		scenario_free(scn);
-		return CLI_EXIT_INPUT;
-	}
 	struct world_opts wo = { .algo = o->algo };
 	if (world_new(scn, &wo, &w, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
@@ -158,9 +151,6 @@ int cmd_check(const struct cli_opts *o)
 	for (size_t i = 0; i < scn->nexpects; i++)
 		fprintf(f, "expect %s\n", scn->expects[i].text);
 	fprintf(f, "ok: %zu warning%s\n", scn->nwarnings, scn->nwarnings == 1 ? "" : "s");
-	if (!o->quiet)
-		for (size_t i = 0; i < scn->nwarnings; i++)
-			fprintf(stderr, "%s\n", scn->warnings[i]);
 	scenario_free(scn);
 	return CLI_EXIT_OK;
 }

@@ -163,17 +163,8 @@ int cmd_pcapgen(const struct cli_opts *o)
 	char err[1024], *tmp;
 	int rc = CLI_EXIT_INPUT;
 
-	if (scenario_load(o->scenario, o->sets, o->nsets, &scn, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
+	if (cli_load_scenario(o, &scn))
 		return CLI_EXIT_INPUT;
-	}
-	if (!o->quiet)
-		for (size_t i = 0; i < scn->nwarnings; i++)
-			fprintf(stderr, "%s\n", scn->warnings[i]);
-	if (o->algo && !lb_sched_find(o->algo)) {
-		fprintf(stderr, "lbsim pcapgen: unknown scheduler '%s'\n", o->algo);
-		goto out_free_scn;
-	}
 	g = xcalloc(1, sizeof(*g));
 	wo.tap = pg_tap;
 	wo.tap_ctx = g;
@@ -219,7 +210,6 @@ out_free_tmp:
 	world_free(w);
 out_free_gen:
 	free(g);
-out_free_scn:
 	scenario_free(scn);
 	return rc;
 }

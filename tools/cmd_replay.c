@@ -77,30 +77,6 @@ static void rpl_sink(void *ctx, int port, sim_time_t at, const uint8_t *frame, s
 	pcap_dump((u_char *)dp->d[port + 1], &h, frame);
 }
 
-static int rpl_mkdir_p(const char *dir)
-{
-	char *p = xstrdup(dir);
-	int rc = 0;
-
-	for (char *s = p + 1;; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0777) == -1 && errno != EEXIST) {
-				rc = -errno;
-				fprintf(stderr, "lbsim replay: cannot create %s: %s\n", p, strerror(errno));
-				break;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	free(p);
-	return rc;
-}
-
 /* Open client.pcap and one pcap per real server under <dir> (as temporaries). */
 static int rpl_dump_open(struct rpl_dump *dp, const char *dir, const struct replay *rp)
 {
@@ -110,7 +86,7 @@ static int rpl_dump_open(struct rpl_dump *dp, const char *dir, const struct repl
 	dp->final = xcalloc(dp->n, sizeof(*dp->final));
 	dp->pd = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, RPL_SNAPLEN,
 						      PCAP_TSTAMP_PRECISION_NANO);
-	if (!dp->pd || rpl_mkdir_p(dir))
+	if (!dp->pd || cli_mkdir_p(dir))
 		return -EIO;
 	for (size_t i = 0; i < dp->n; i++) {
 		char name[128];
@@ -342,17 +318,8 @@ int cmd_replay(const struct cli_opts *o)
 				"[options]\n");
 		return CLI_EXIT_INPUT;
 	}
-	if (scenario_load(o->scenario, o->sets, o->nsets, &scn, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
+	if (cli_load_scenario(o, &scn))
 		return CLI_EXIT_INPUT;
-	}
-	if (!o->quiet)
-		for (size_t i = 0; i < scn->nwarnings; i++)
-			fprintf(stderr, "%s\n", scn->warnings[i]);
-	if (o->algo && !lb_sched_find(o->algo)) {
-		fprintf(stderr, "lbsim replay: unknown scheduler '%s'\n", o->algo);
-		goto out_free_scn;
-	}
 	maps = xcalloc(o->nmaps ? o->nmaps : 1, sizeof(*maps));
 	for (size_t i = 0; i < o->nmaps; i++)
 		if (rpl_parse_map(o->maps[i], &maps[i]))
@@ -434,7 +401,7 @@ int cmd_replay(const struct cli_opts *o)
 		goto out_free_result;
 	}
 	dump.n = 0;
-	if (rpl_mkdir_p(o->out))
+	if (cli_mkdir_p(o->out))
 		goto out_free_result;
 	snprintf(path, sizeof(path), "%s/lbsim.db", o->out);
 	if (store_open(path, &st, err, sizeof(err))) {

@@ -28,31 +28,6 @@
 
 #define CMD_ERRLEN 1024
 
-/* Load the scenario with the --set overrides; print warnings. 0 or exit status 2. */
-static int cmd_load(const struct cli_opts *o, struct scenario **scn)
-{
-	char err[CMD_ERRLEN];
-
-	if (scenario_load(o->scenario, o->sets, o->nsets, scn, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		return CLI_EXIT_INPUT;
-	}
-	if (!o->quiet)
-		for (size_t i = 0; i < (*scn)->nwarnings; i++)
-			fprintf(stderr, "%s\n", (*scn)->warnings[i]);
-	return 0;
-}
-
-static int cmd_check_algo(const char *name)
-{
-	if (lb_sched_find(name))
-		return 0;
-	fprintf(stderr, "lbsim: unknown scheduler '%s'; known:", name);
-	for (unsigned i = 0; lb_sched_at(i); i++)
-		fprintf(stderr, " %s", lb_sched_at(i)->name);
-	fprintf(stderr, "\n");
-	return CLI_EXIT_INPUT;
-}
 
 /* The overrides of this run, as the JSON stored in run.params (owned by the caller). */
 static char *cmd_params_json(const struct cli_opts *o, const char *algo, uint64_t seed)
@@ -165,37 +140,13 @@ static struct run_result *cmd_run_one(const struct cli_opts *o, const struct sce
 	return r;
 }
 
-static int cmd_mkdir_p(const char *dir)
-{
-	char *p = xstrdup(dir);
-	int rc = 0;
-
-	for (char *s = p + 1; ; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0777) == -1 && errno != EEXIST) {
-				rc = -errno;
-				fprintf(stderr, "lbsim: cannot create %s: %s\n", p, strerror(errno));
-				break;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	free(p);
-	return rc;
-}
-
 /* Store every run in DIR/lbsim.db, in one transaction each. 0 or exit status 2. */
 static int cmd_save(const struct cli_opts *o, struct run_result *const *rs, size_t n)
 {
 	char path[4096], err[CMD_ERRLEN];
 	struct store *st;
 
-	if (cmd_mkdir_p(o->out))
+	if (cli_mkdir_p(o->out))
 		return CLI_EXIT_INPUT;
 	snprintf(path, sizeof(path), "%s/lbsim.db", o->out);
 	if (store_open(path, &st, err, sizeof(err))) {
@@ -234,12 +185,10 @@ int cmd_run(const struct cli_opts *o)
 {
 	struct scenario *scn;
 	struct run_result *r;
-	int rc = cmd_load(o, &scn);
+	int rc = cli_load_scenario(o, &scn);
 
 	if (rc)
 		return rc;
-	if (o->algo && (rc = cmd_check_algo(o->algo)))
-		goto out_free_scn;
 	r = cmd_run_one(o, scn, o->algo, o->seed_set ? o->seed : scn->sim.seed);
 	if (!r) {
 		rc = CLI_EXIT_INPUT;
@@ -276,7 +225,7 @@ static char **cmd_split_algos(const char *list, size_t *n)
 	}
 	dup = xstrdup(list);
 	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (cmd_check_algo(tok)) {
+		if (cli_check_algo(tok)) {
 			for (size_t i = 0; i < *n; i++)
 				free(v[i]);
 			free(v);
@@ -393,7 +342,7 @@ int cmd_compare(const struct cli_opts *o)
 	size_t nalgos = 0, nruns = 0;
 	uint64_t seed0;
 	bool failed = false;
-	int rc = cmd_load(o, &scn);
+	int rc = cli_load_scenario(o, &scn);
 
 	if (rc)
 		return rc;
