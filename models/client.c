@@ -147,6 +147,22 @@ static void conn_refused(struct mconn *c)
 	conn_give_up(c, true);
 }
 
+/*
+ * The director went down in the middle of <c>: its packets are lost, the
+ * client gives up on the rest, and the director's entry (still ESTABLISHED,
+ * so active) would only leave its table by the idle timeout.
+ */
+static void conn_abandon(struct mconn *c)
+{
+	struct rs *r = c->rs;
+
+	if (!r->vs->tabled && r->vs->cfg->proto == LB_PROTO_TCP)
+		director_linger(r->vs->dir, LINGER_ESTABLISHED, r->dest, true);
+	else if (!r->vs->tabled)
+		director_linger(r->vs->dir, LINGER_UDP, r->dest, false);
+	conn_give_up(c, false);
+}
+
 /* The client opens (or reopens) the connection now. */
 static void conn_start(struct mconn *c)
 {
@@ -154,8 +170,8 @@ static void conn_start(struct mconn *c)
 	sim_time_t now = sim_now(p->w->sim);
 
 	c->sent_at = now;
-	if (p->link && !p->link->cfg->up) {
-		/* The SYN never arrives: the client gives up. */
+	if ((p->link && !p->link->up) || p->vs->dir->down) {
+		/* The SYN never arrives (or nobody is there): the client gives up. */
 		conn_give_up(c, false);
 		return;
 	}
@@ -231,6 +247,10 @@ static void conn_syn(struct mconn *c)
 	struct lb_dest *dest;
 	struct mlink *sl;
 
+	if (d->down) {
+		conn_give_up(c, false);
+		return;
+	}
 	conn_key(c, &key);
 	conn_tap(c, WORLD_TAP_SYN, 0, 0, 0);
 	dest = director_schedule(d, v, &key);
@@ -277,6 +297,11 @@ static void conn_send(struct mconn *c)
 static void conn_dir_in(struct mconn *c)
 {
 	struct rs *r = c->rs;
+
+	if (r->vs->dir->down) {
+		conn_abandon(c);
+		return;
+	}
 	sim_time_t now = sim_now(c->pop->w->sim);
 	uint32_t rq = conn_req_bytes(c);
 	unsigned segs = link_segments(rq);
@@ -299,7 +324,7 @@ static void conn_request_at_server(struct mconn *c)
 	bool first = c->k == 0;
 
 	/* A server behind a cut link is as silent as a dead one. */
-	switch (r->srv->link && !r->srv->link->cfg->up ? SERVER_DOWN : server_offer(r->srv, c, first)) {
+	switch (r->srv->link && !r->srv->link->up ? SERVER_DOWN : server_offer(r->srv, c, first)) {
 	case SERVER_TAKEN:
 		return;
 	case SERVER_FULL:
@@ -343,6 +368,13 @@ void conn_served(struct mconn *c)
 {
 	struct rs *r = c->rs;
 	sim_time_t now = sim_now(c->pop->w->sim);
+
+	if (!r->srv->up) {
+		/* The server failed while the request was in it: no answer comes. */
+		lb_dest_request_done(r->dest, now, now - c->fwd_at);
+		conn_abandon(c);
+		return;
+	}
 	uint32_t bytes = conn_resp_bytes(c);
 	sim_time_t t = link_transit(r->srv->link, LINK_OUTBOUND, now, bytes, link_segments(bytes));
 
@@ -357,6 +389,10 @@ void conn_served(struct mconn *c)
 /* NAT: response k reaches the director, which rewrites it towards the client. */
 static void conn_dir_out(struct mconn *c)
 {
+	if (c->rs->vs->dir->down) {
+		conn_abandon(c);
+		return;
+	}
 	sim_time_t now = sim_now(c->pop->w->sim);
 	uint32_t bytes = conn_resp_bytes(c);
 	unsigned segs = link_segments(bytes);
@@ -413,6 +449,11 @@ static void conn_fin(struct mconn *c)
 	struct rs *r = c->rs;
 	struct director *d = r->vs->dir;
 
+	if (d->down) {
+		/* The FIN is lost; every request was answered: nothing failed. */
+		conn_abandon(c);
+		return;
+	}
 	/* FIN and the last ACK; through NAT the server's FIN and ACK as well. */
 	director_process(d, sim_now(d->w->sim), r->vs->cfg->kind == LB_KIND_NAT ? 4 : 2, 0);
 	conn_tap(c, WORLD_TAP_FIN, 0, c->nreq, c->nreq);

@@ -33,6 +33,7 @@
 #define DIRECTOR_SYNRECV_NS (60 * SIM_SEC) /* IPVS SYN_RECV timeout */
 #define DIRECTOR_CLOSE_NS (10 * SIM_SEC)   /* IPVS CLOSE timeout */
 #define DIRECTOR_UDP_NS (300 * SIM_SEC)	   /* IPVS UDP timeout */
+#define DIRECTOR_ESTABLISHED_NS (900 * SIM_SEC) /* IPVS ESTABLISHED timeout */
 
 static void linger_push(struct linger *l, sim_time_t at, struct lb_dest *d, bool active)
 {
@@ -297,6 +298,8 @@ int director_init(struct director *d, struct world *w, const struct scn_director
 	d->linger[LINGER_SYNRECV].timeout_ns = DIRECTOR_SYNRECV_NS;
 	d->linger[LINGER_CLOSE].timeout_ns = DIRECTOR_CLOSE_NS;
 	d->linger[LINGER_UDP].timeout_ns = d->lvs.udp_ns ? d->lvs.udp_ns : DIRECTOR_UDP_NS;
+	d->linger[LINGER_ESTABLISHED].timeout_ns =
+		d->lvs.tcp_ns ? d->lvs.tcp_ns : DIRECTOR_ESTABLISHED_NS;
 	if (cfg->nic_bps > 0)
 		d->nic_ns_per_byte = 8e9 / cfg->nic_bps;
 	d->vs = xcalloc(cfg->nvs ? cfg->nvs : 1, sizeof(*d->vs));

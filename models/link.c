@@ -40,8 +40,8 @@ sim_time_t link_transit(struct mlink *l, enum link_dir dir, sim_time_t now, uint
 		delay = start + tx - now;
 	}
 	delay += l->cfg->latency_ns;
-	if (l->loss_rng) {
-		double p = l->cfg->loss;
+	if (l->loss > 0) {
+		double p = l->loss;
 		sim_time_t rto0 = (bytes == 0 && npkts == 1) ? LINK_RTO_SYN_NS : LINK_RTO_DATA_NS;
 
 		for (unsigned i = 0; i < npkts; i++) {

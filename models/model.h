@@ -40,8 +40,10 @@ struct mlink {
 	const struct scn_link *cfg;
 	sim_time_t free_at[LINK_DIR_COUNT]; /* serialization FIFO, per direction */
 	double ns_per_byte;		    /* 0 = unlimited bandwidth */
-	gsl_rng *loss_rng;		    /* NULL when loss is 0 */
+	gsl_rng *loss_rng;		    /* NULL until the link loses packets */
 	uint64_t lost_packets;
+	double loss;			    /* now: the config's, or a fault's */
+	bool up;			    /* now */
 };
 
 #define LINK_MSS 1448u	   /* TCP payload per segment */
@@ -131,6 +133,7 @@ enum linger_kind {
 	LINGER_SYNRECV,	 /* SYN seen, no answer through the director: active */
 	LINGER_CLOSE,	 /* reset seen by the director: inactive */
 	LINGER_UDP,	 /* UDP entry after its last datagram: inactive */
+	LINGER_ESTABLISHED, /* open, but no packet will come (director was down): active */
 	/* count, keep last */
 	LINGER_KIND_COUNT
 };
@@ -147,6 +150,7 @@ struct director {
 	sim_time_t nic_free_at;
 	double nic_ns_per_byte;
 	sim_time_t cpu_busy_ns;	 /* after warm-up */
+	bool down;		 /* crashed or stopped (a fault): every packet is lost */
 	uint64_t conns;		 /* connection entries now */
 	uint64_t conns_max;
 	uint64_t packets;

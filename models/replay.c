@@ -52,12 +52,15 @@ enum rp_drop {
 	RP_DROP_DEST_DELETED, /* the entry's destination was deleted */
 	RP_DROP_REPLY_UNKNOWN, /* a reply for which the director has no entry */
 	RP_DROP_FWD,	      /* the forwarding method refused it (too big, ...) */
+	RP_DROP_DIRECTOR_DOWN, /* a fault crashed or stopped the director */
+	RP_DROP_LINK_DOWN,    /* a fault cut the real server's link */
 	/* count, keep last */
 	RP_DROP_COUNT
 };
 
 static const char *const rp_drop_names[RP_DROP_COUNT] = {
 	"not_ours", "no_dest", "no_conn", "dest_deleted", "reply_unknown", "fwd_error",
+	"director_down", "link_down",
 };
 
 static const uint8_t rp_router_mac[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01 };
@@ -73,6 +76,9 @@ struct rp_rs {
 	uint8_t mac[6];
 	unsigned mtu;
 	sim_time_t rtt_ns;	 /* director <-> server round trip */
+	const char *link;	 /* the server's link, for faults; NULL = none */
+	bool link_down;		 /* a fault cut it */
+	bool failed;		 /* a fault failed the server (it still receives) */
 	uint64_t packets, bytes, conns;
 	int idx;
 };
@@ -93,6 +99,7 @@ struct rp_dir {
 	sim_time_t cpu_free;
 	sim_time_t cpu_busy;
 	size_t entries_max;
+	bool down;		 /* a fault crashed or stopped it */
 };
 
 struct replay {
@@ -108,7 +115,7 @@ struct replay {
 	int64_t ts0;
 	sim_time_t now;
 	uint64_t packets, bytes, forwarded, icmp_sent, persist_hits;
-	uint64_t replies_capture, replies_model, bypass, conns;
+	uint64_t replies_capture, replies_model, bypass, conns, to_failed;
 	uint64_t parse_err[LB_PKT_E_COUNT];
 	uint64_t drop[RP_DROP_COUNT];
 	struct run_result *series;
@@ -175,6 +182,7 @@ static int rp_vs_init(struct replay *rp, struct rp_dir *d, struct rp_vs *v,
 		m->idx = (int)rp->nrs;
 		m->mtu = l ? l->mtu : 1500;
 		m->rtt_ns = l ? 2 * l->latency_ns : 0;
+		m->link = l ? l->name : NULL;
 		rp_mac_of(&r->addr, m->mac);
 		lb_addr_port_fmt(&r->addr, r->port, m->name, sizeof(m->name));
 		rp->nrs++;
@@ -400,6 +408,54 @@ static sim_time_t rp_sample(struct sim *sim, void *ctx, uint64_t arg)
 	return RP_SAMPLE_NS;
 }
 
+/*
+ * A fault of the scenario, at its time of the replay: a crashed director
+ * drops everything, a weight change moves new connections (IPVS keeps the
+ * established ones), a cut server link drops the frames to it; a failed
+ * server still gets its frames (no health checker removes it yet) and they
+ * are counted. VRRP faults wait for the HA model.
+ */
+static sim_time_t rp_fault(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct replay *rp = ctx;
+	const struct scn_fault *f = &rp->conf.scn->faults[arg];
+
+	rp->now = sim_now(sim);
+	switch (f->kind) {
+	case SCN_FAULT_CRASH_DIRECTOR:
+	case SCN_FAULT_STOP_DIRECTOR:
+	case SCN_FAULT_RECOVER_DIRECTOR:
+		for (size_t i = 0; i < rp->ndirs; i++)
+			if (!strcmp(rp->dirs[i].cfg->name, f->name))
+				rp->dirs[i].down = f->kind != SCN_FAULT_RECOVER_DIRECTOR;
+		break;
+	case SCN_FAULT_WEIGHT:
+		for (size_t i = 0; i < rp->nrs; i++) {
+			struct lb_dest *d = rp->rs[i].dest;
+
+			if (d->port == f->port && lb_addr_eq(&d->addr, &f->addr))
+				lb_service_edit_dest(d->svc, d, (int)f->value, d->u_threshold,
+						     d->l_threshold);
+		}
+		break;
+	case SCN_FAULT_FAIL_SERVER:
+	case SCN_FAULT_RECOVER_SERVER:
+		for (size_t i = 0; i < rp->nrs; i++)
+			if (lb_addr_eq(&rp->rs[i].dest->addr, &f->addr))
+				rp->rs[i].failed = f->kind == SCN_FAULT_FAIL_SERVER;
+		break;
+	case SCN_FAULT_CUT_LINK:
+	case SCN_FAULT_HEAL_LINK:
+		for (size_t i = 0; i < rp->nrs; i++)
+			if (rp->rs[i].link && !strcmp(rp->rs[i].link, f->name))
+				rp->rs[i].link_down = f->kind == SCN_FAULT_CUT_LINK;
+		break;
+	default:
+		break;
+	}
+	return SIM_NOMORE;
+}
+
 /* A reply from virtual service <v> to a client, as captured. */
 static void rp_reply(struct replay *rp, struct rp_vs *v, const struct lb_pkt *p,
 		     const uint8_t *frame, size_t caplen)
@@ -416,6 +472,10 @@ static void rp_reply(struct replay *rp, struct rp_vs *v, const struct lb_pkt *p,
 	if (v->cfg->kind != LB_KIND_NAT) {
 		/* DR/TUN: the server answers the client directly. */
 		rp->bypass++;
+		return;
+	}
+	if (d->down) {
+		rp->drop[RP_DROP_DIRECTOR_DOWN]++;
 		return;
 	}
 	rp_cpu(d, rp->now);
@@ -437,6 +497,10 @@ static void rp_request(struct replay *rp, struct rp_vs *v, struct lb_pkt *p, con
 	struct rp_rs *r;
 	int rc;
 
+	if (d->down) {
+		rp->drop[RP_DROP_DIRECTOR_DOWN]++;
+		return;
+	}
 	rp_cpu(d, rp->now);
 	/* A persistence hit: a new connection that a template will place. */
 	if (v->svc.persistence_timeout_s && (p->proto != LB_PROTO_TCP ||
@@ -461,6 +525,12 @@ static void rp_request(struct replay *rp, struct rp_vs *v, struct lb_pkt *p, con
 		return;
 	}
 	r = c->dest->owner;
+	if (r->link_down) {
+		rp->drop[RP_DROP_LINK_DOWN]++;
+		return;
+	}
+	if (r->failed)
+		rp->to_failed++;
 	if (lb_conn_table_created(d->tab) != created) {
 		r->conns++;
 		rp->conns++;
@@ -520,6 +590,8 @@ int replay_packet(struct replay *rp, int64_t ts_ns, enum lb_linktype lt, const u
 		rp->started = true;
 		rp->ts0 = ts_ns;
 		sim_schedule(rp->sim, 0, rp_sample, rp, 0);
+		for (size_t i = 0; i < rp->conf.scn->nfaults; i++)
+			sim_schedule(rp->sim, rp->conf.scn->faults[i].at_ns, rp_fault, rp, i);
 	}
 	if (rp->conf.topspeed)
 		t = rp->dirs ? rp->dirs[0].cpu_free : rp->now;
@@ -614,6 +686,7 @@ void replay_fill_result(const struct replay *rp, struct run_result *r)
 	run_result_extra(r, "replay", "replies_capture", (double)rp->replies_capture);
 	run_result_extra(r, "replay", "replies_model", (double)rp->replies_model);
 	run_result_extra(r, "replay", "replies_bypass", (double)rp->bypass);
+	run_result_extra(r, "replay", "to_failed_servers", (double)rp->to_failed);
 	run_result_extra(r, "replay", "duration_s", elapsed);
 	run_result_extra(r, "replay", "director_cpu_utilization",
 			 elapsed > 0 ? sim_time_to_sec(busy) / elapsed / (double)(rp->ndirs ? rp->ndirs : 1)

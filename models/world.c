@@ -180,12 +180,13 @@ int world_new(const struct scenario *scn, const struct world_opts *opts, struct 
 		char name[160];
 
 		l->cfg = &scn->links[i];
+		l->up = l->cfg->up;
+		l->loss = l->cfg->loss;
 		if (l->cfg->bandwidth_bps > 0)
 			l->ns_per_byte = 8e9 / l->cfg->bandwidth_bps;
-		if (l->cfg->loss > 0) {
-			snprintf(name, sizeof(name), "link.%s.loss", l->cfg->name);
-			l->loss_rng = rng_stream_new(w->seed, name);
-		}
+		/* A stream for every link: a loss fault may start it later. */
+		snprintf(name, sizeof(name), "link.%s.loss", l->cfg->name);
+		l->loss_rng = rng_stream_new(w->seed, name);
 		w->nlinks = i + 1;
 	}
 	w->servers = xcalloc(scn->nservers ? scn->nservers : 1, sizeof(*w->servers));
@@ -225,6 +226,59 @@ out_free_world:
 	return rc;
 }
 
+/*
+ * A fault of the scenario happens now. Director, server and link faults
+ * act on the model; the VRRP ones (partition, block vrrp, scripts) wait for
+ * the HA model (the scenario warned about them).
+ */
+static sim_time_t world_fault(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct world *w = ctx;
+	const struct scn_fault *f = &w->scn->faults[arg];
+	struct mlink *l;
+
+	switch (f->kind) {
+	case SCN_FAULT_CRASH_DIRECTOR:
+	case SCN_FAULT_STOP_DIRECTOR:
+	case SCN_FAULT_RECOVER_DIRECTOR:
+		for (size_t i = 0; i < w->ndirs; i++)
+			if (!strcmp(w->dirs[i].cfg->name, f->name))
+				w->dirs[i].down = f->kind != SCN_FAULT_RECOVER_DIRECTOR;
+		break;
+	case SCN_FAULT_FAIL_SERVER:
+	case SCN_FAULT_RECOVER_SERVER: {
+		struct server *s = world_find_server(w, &f->addr);
+
+		if (s)
+			s->up = f->kind == SCN_FAULT_RECOVER_SERVER;
+		break;
+	}
+	case SCN_FAULT_WEIGHT:
+		for (size_t i = 0; i < w->ndirs; i++)
+			for (size_t j = 0; j < w->dirs[i].nvs; j++) {
+				struct mvs *v = &w->dirs[i].vs[j];
+				struct lb_dest *d = lb_service_find_dest(&v->svc, &f->addr, f->port);
+
+				if (d)
+					lb_service_edit_dest(&v->svc, d, (int)f->value, d->u_threshold,
+							     d->l_threshold);
+			}
+		break;
+	case SCN_FAULT_LOSS:
+		if ((l = world_find_link(w, f->name)))
+			l->loss = f->value;
+		break;
+	case SCN_FAULT_CUT_LINK:
+	case SCN_FAULT_HEAL_LINK:
+		if ((l = world_find_link(w, f->name)))
+			l->up = f->kind == SCN_FAULT_HEAL_LINK;
+		break;
+	default:
+		break;
+	}
+	return SIM_NOMORE;
+}
+
 /* Run the world to its duration (or its max_requests). */
 void world_run(struct world *w)
 {
@@ -237,6 +291,8 @@ void world_run(struct world *w)
 		sim_schedule(w->sim, w->warmup_ns, world_warmup_done, w, 0);
 	else
 		world_warmup_done(w->sim, w, 0);
+	for (size_t i = 0; i < w->scn->nfaults; i++)
+		sim_schedule(w->sim, w->scn->faults[i].at_ns, world_fault, w, i);
 	for (size_t i = 0; i < w->npops; i++)
 		population_start(&w->pops[i]);
 	sim_schedule(w->sim, interval, world_sample, w, (uint64_t)interval);

@@ -218,7 +218,8 @@ static double rpl_extra(const struct run_result *r, const char *scope, const cha
 static void rpl_json(FILE *f, const struct run_result *r, const char *trace)
 {
 	static const char *const fig[] = { "packets", "bytes", "forwarded", "connections",
-					   "icmp_sent", "conn_table_max", "persistence_hits" };
+					   "icmp_sent", "conn_table_max", "persistence_hits",
+					   "to_failed_servers" };
 	bool first = true;
 
 	fputs("{\"scenario\": ", f);
@@ -276,6 +277,9 @@ static void rpl_report(FILE *f, const struct run_result *r, const char *trace)
 		   "%.0f bypassing it (DR/TUN)\n",
 		rpl_extra(r, "replay", "replies_capture"), rpl_extra(r, "replay", "replies_model"),
 		rpl_extra(r, "replay", "replies_bypass"));
+	if (rpl_extra(r, "replay", "to_failed_servers") > 0)
+		fprintf(f, "to failed servers %12.0f (a fault failed them; no checker removed them)\n",
+			rpl_extra(r, "replay", "to_failed_servers"));
 	fprintf(f, "director cpu      %11.2f %%\n",
 		100 * rpl_extra(r, "replay", "director_cpu_utilization"));
 	for (size_t i = 0; i < r->nextra; i++)

@@ -290,6 +290,8 @@ struct scn_ctx {
 	const char *set_file; /* interned "--set" */
 	char *top_dir;	      /* directory of the scenario file, with '/' or "" */
 	size_t implicit_dir;  /* index + 1 of the director of top-level blocks, 0 = none */
+	const struct lex_node **faults; /* fault {} blocks, bound after the rest */
+	size_t nfaults;
 	char ubuf[256];	      /* units' messages */
 };
 
@@ -1855,8 +1857,9 @@ static int scn_bind_root(struct scn_ctx *ctx, const struct lex_node *root)
 			expects = xrealloc(expects, (nexpects + 1) * sizeof(*expects));
 			expects[nexpects++] = n;
 		} else if (!strcmp(kw->text, "fault")) {
-			scn_warn(ctx, &kw->loc,
-				 "lbsim block 'fault' is not implemented yet (ignored)");
+			ret = scn_header(ctx, n, false);
+			ctx->faults = xrealloc(ctx->faults, (ctx->nfaults + 1) * sizeof(*ctx->faults));
+			ctx->faults[ctx->nfaults++] = n;
 		} else {
 			ret = scn_bind_kad(ctx, 0, n);
 		}
@@ -1874,6 +1877,183 @@ static int scn_bind_root(struct scn_ctx *ctx, const struct lex_node *root)
 		ret = scn_bind_expects(ctx, expects, nexpects);
 	free(expects);
 	return ret;
+}
+
+/* ---- fault {} ---- */
+
+static bool scn_has_director(const struct scenario *scn, const char *name)
+{
+	for (size_t i = 0; i < scn->ndirectors; i++)
+		if (!strcmp(scn->directors[i].name, name))
+			return true;
+	return false;
+}
+
+/* The token <i> of line <n>, or an error naming what was expected there. */
+static const struct lex_token *scn_fault_tok(struct scn_ctx *ctx, const struct lex_node *n,
+					     size_t i, const char *what)
+{
+	if (i < n->ntok)
+		return &n->tok[i];
+	scn_error(ctx, &n->tok[n->ntok - 1].loc, "fault: expected %s after '%s'", what,
+		  n->tok[n->ntok - 1].text);
+	return NULL;
+}
+
+static int scn_fault_director(struct scn_ctx *ctx, const struct lex_token *t, char **out)
+{
+	if (!scn_has_director(ctx->scn, t->text))
+		return scn_error(ctx, &t->loc, "fault: no director '%s'", t->text);
+	*out = xstrdup(t->text);
+	return 0;
+}
+
+/*
+ * One line of a fault block into <f>: `at TIME VERB ARGS` (see enum
+ * scn_fault_kind). Returns 0, or -EINVAL with the line's position.
+ */
+static int scn_bind_fault(struct scn_ctx *ctx, const struct lex_node *n, struct scn_fault *f)
+{
+	const struct lex_token *t, *v, *a;
+	char why[256];
+
+	f->loc = n->tok[0].loc;
+	if (strcmp(n->tok[0].text, "at") || n->block)
+		return scn_error(ctx, &n->tok[0].loc, "fault: expected 'at TIME WHAT ...', got '%s'",
+				 n->tok[0].text);
+	if (!(t = scn_fault_tok(ctx, n, 1, "a time")))
+		return -EINVAL;
+	if (units_duration(t->text, &f->at_ns, why, sizeof(why)))
+		return scn_error(ctx, &t->loc, "fault: %s", why);
+	if (!(v = scn_fault_tok(ctx, n, 2, "what happens (crash, stop, recover, fail, weight, "
+					    "loss, cut, heal, partition, block, unblock)")))
+		return -EINVAL;
+	if ((!strcmp(v->text, "crash") || !strcmp(v->text, "stop") || !strcmp(v->text, "recover")) &&
+	    n->ntok > 3 && !strcmp(n->tok[3].text, "director")) {
+		f->kind = v->text[0] == 'c' ? SCN_FAULT_CRASH_DIRECTOR
+			  : v->text[0] == 's' ? SCN_FAULT_STOP_DIRECTOR
+					      : SCN_FAULT_RECOVER_DIRECTOR;
+		if (!(a = scn_fault_tok(ctx, n, 4, "a director name")))
+			return -EINVAL;
+		return scn_fault_director(ctx, a, &f->name);
+	}
+	if ((!strcmp(v->text, "fail") || !strcmp(v->text, "recover")) && n->ntok > 3 &&
+	    !strcmp(n->tok[3].text, "server")) {
+		f->kind = v->text[0] == 'f' ? SCN_FAULT_FAIL_SERVER : SCN_FAULT_RECOVER_SERVER;
+		if (!(a = scn_fault_tok(ctx, n, 4, "a server address")))
+			return -EINVAL;
+		if (lb_addr_parse(a->text, &f->addr))
+			return scn_error(ctx, &a->loc, "fault: expected a server address, got '%s'",
+					 a->text);
+		if (!scenario_find_server(ctx->scn, &f->addr))
+			return scn_error(ctx, &a->loc, "fault: no server %s", a->text);
+		return 0;
+	}
+	if ((!strcmp(v->text, "fail") || !strcmp(v->text, "recover")) && n->ntok > 3 &&
+	    !strcmp(n->tok[3].text, "script")) {
+		f->kind = v->text[0] == 'f' ? SCN_FAULT_FAIL_SCRIPT : SCN_FAULT_RECOVER_SCRIPT;
+		if (!(a = scn_fault_tok(ctx, n, 4, "a vrrp_script name")))
+			return -EINVAL;
+		f->name = xstrdup(a->text);
+		if (n->ntok != 7 || strcmp(n->tok[5].text, "on"))
+			return scn_error(ctx, &a->loc, "fault: expected 'script NAME on DIRECTOR'");
+		return scn_fault_director(ctx, &n->tok[6], &f->name2);
+	}
+	if (!strcmp(v->text, "weight")) {
+		f->kind = SCN_FAULT_WEIGHT;
+		if (!(a = scn_fault_tok(ctx, n, 3, "a real server IP:PORT")))
+			return -EINVAL;
+		if (lb_addr_parse_port(a->text, &f->addr, &f->port) || !f->port)
+			return scn_error(ctx, &a->loc, "fault: expected a real server IP:PORT, got '%s'",
+					 a->text);
+		if (!(a = scn_fault_tok(ctx, n, 4, "a weight")))
+			return -EINVAL;
+		if (units_number(a->text, &f->value, why, sizeof(why)) || f->value > 2147483647.0 ||
+		    f->value != (double)(long long)f->value)
+			return scn_error(ctx, &a->loc, "fault: expected a weight 0..2147483647, got '%s'",
+					 a->text);
+		return 0;
+	}
+	if (!strcmp(v->text, "loss") || !strcmp(v->text, "cut") ||
+	    (!strcmp(v->text, "heal") && n->ntok > 3 && !strcmp(n->tok[3].text, "link"))) {
+		size_t i = v->text[0] == 'l' ? 3 : 4;
+
+		f->kind = v->text[0] == 'l' ? SCN_FAULT_LOSS
+			  : v->text[0] == 'c' ? SCN_FAULT_CUT_LINK
+					      : SCN_FAULT_HEAL_LINK;
+		if (f->kind == SCN_FAULT_CUT_LINK && (n->ntok < 4 || strcmp(n->tok[3].text, "link")))
+			return scn_error(ctx, &v->loc, "fault: expected 'cut link NAME'");
+		if (!(a = scn_fault_tok(ctx, n, i, "a link name")))
+			return -EINVAL;
+		if (!scenario_find_link(ctx->scn, a->text))
+			return scn_error(ctx, &a->loc, "fault: no link '%s'", a->text);
+		f->name = xstrdup(a->text);
+		if (f->kind != SCN_FAULT_LOSS)
+			return 0;
+		if (!(a = scn_fault_tok(ctx, n, 4, "a loss like 5%")))
+			return -EINVAL;
+		if (units_fraction(a->text, &f->value, why, sizeof(why)) || f->value >= 1)
+			return scn_error(ctx, &a->loc, "fault: loss: expected a fraction below 100%%, "
+						       "got '%s'", a->text);
+		return 0;
+	}
+	if (!strcmp(v->text, "partition")) {
+		f->kind = SCN_FAULT_PARTITION;
+		if (n->ntok != 5)
+			return scn_error(ctx, &v->loc, "fault: expected 'partition DIRECTOR DIRECTOR'");
+		if (scn_fault_director(ctx, &n->tok[3], &f->name) ||
+		    scn_fault_director(ctx, &n->tok[4], &f->name2))
+			return -EINVAL;
+		return 0;
+	}
+	if (!strcmp(v->text, "heal")) {
+		f->kind = SCN_FAULT_HEAL;
+		return 0;
+	}
+	if (!strcmp(v->text, "block") || !strcmp(v->text, "unblock")) {
+		f->kind = v->text[0] == 'b' ? SCN_FAULT_BLOCK_VRRP : SCN_FAULT_UNBLOCK_VRRP;
+		if (n->ntok != 5 || strcmp(n->tok[3].text, "vrrp"))
+			return scn_error(ctx, &v->loc, "fault: expected '%s vrrp DIRECTOR'", v->text);
+		return scn_fault_director(ctx, &n->tok[4], &f->name);
+	}
+	return scn_error(ctx, &v->loc,
+			 "fault: unknown '%s'; expected crash|stop|recover director NAME, "
+			 "fail|recover server ADDR, weight IP:PORT W, loss LINK PCT, cut|heal link "
+			 "NAME, partition DIR DIR, heal, block|unblock vrrp DIR, fail|recover script "
+			 "NAME on DIR",
+			 v->text);
+}
+
+/* Every line of one fault {} block into scn->faults. 0 or -EINVAL. */
+static int scn_bind_faults(struct scn_ctx *ctx, const struct lex_node *n)
+{
+	struct scenario *scn = ctx->scn;
+
+	for (size_t k = 0; k < n->nkids; k++) {
+		const struct lex_node *l = &n->kids[k];
+		struct scn_fault *f;
+		char text[512];
+		size_t used = 0;
+
+		scn->faults = xrealloc(scn->faults, (scn->nfaults + 1) * sizeof(*scn->faults));
+		f = &scn->faults[scn->nfaults++];
+		memset(f, 0, sizeof(*f));
+		for (size_t i = 0; i < l->ntok && used < sizeof(text); i++)
+			used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%s",
+						 i ? " " : "", l->tok[i].text);
+		f->text = xstrdup(text);
+		if (scn_bind_fault(ctx, l, f))
+			return -EINVAL;
+		if (f->at_ns >= scn->sim.duration_ns)
+			scn_warn(ctx, &f->loc, "fault '%s' is at or after the end of the simulation",
+				 f->text);
+		/* The kinds from PARTITION on act on VRRP adverts and scripts. */
+		if (f->kind >= SCN_FAULT_PARTITION)
+			scn_warn(ctx, &f->loc,
+				 "fault '%s' acts on VRRP, which lbsim does not model yet (ignored)",
+				 f->text);
+	}
+	return 0;
 }
 
 /* References between blocks, implicit servers, what must exist. */
@@ -2028,6 +2208,9 @@ int scenario_load(const char *path, const struct scn_set *sets, size_t nsets, st
 		ret = scn_sets_check_used(&ctx);
 	if (!ret)
 		ret = scn_check(&ctx);
+	for (size_t i = 0; !ret && i < ctx.nfaults; i++)
+		ret = scn_bind_faults(&ctx, ctx.faults[i]);
+	free(ctx.faults);
 	lexer_sha256(ctx.lx, scn->sha256);
 	scn->files = lexer_take_files(ctx.lx, &scn->nfiles);
 	lex_node_fini(&root);
@@ -2079,6 +2262,12 @@ void scenario_free(struct scenario *scn)
 		free(scn->expects[i].text);
 	}
 	free(scn->expects);
+	for (size_t i = 0; i < scn->nfaults; i++) {
+		free(scn->faults[i].name);
+		free(scn->faults[i].name2);
+		free(scn->faults[i].text);
+	}
+	free(scn->faults);
 	for (size_t i = 0; i < scn->nwarnings; i++)
 		free(scn->warnings[i]);
 	free(scn->warnings);

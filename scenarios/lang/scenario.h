@@ -173,6 +173,39 @@ struct scn_expect {
 	struct scn_loc loc;
 };
 
+/* A timed fault of the fault {} block: `at TIME VERB ARGS`. */
+enum scn_fault_kind {
+	SCN_FAULT_CRASH_DIRECTOR = 0, /* crash director NAME: silent death */
+	SCN_FAULT_STOP_DIRECTOR,      /* stop director NAME: graceful keepalived stop */
+	SCN_FAULT_RECOVER_DIRECTOR,   /* recover director NAME */
+	SCN_FAULT_FAIL_SERVER,	      /* fail server ADDR: stops answering */
+	SCN_FAULT_RECOVER_SERVER,     /* recover server ADDR */
+	SCN_FAULT_WEIGHT,	      /* weight ADDR:PORT W: every real server entry of it */
+	SCN_FAULT_LOSS,		      /* loss LINK PCT */
+	SCN_FAULT_CUT_LINK,	      /* cut link NAME */
+	SCN_FAULT_HEAL_LINK,	      /* heal link NAME */
+	SCN_FAULT_PARTITION,	      /* partition DIR DIR (VRRP) */
+	SCN_FAULT_HEAL,		      /* heal: every partition (VRRP) */
+	SCN_FAULT_BLOCK_VRRP,	      /* block vrrp DIR */
+	SCN_FAULT_UNBLOCK_VRRP,	      /* unblock vrrp DIR */
+	SCN_FAULT_FAIL_SCRIPT,	      /* fail script NAME on DIR */
+	SCN_FAULT_RECOVER_SCRIPT,     /* recover script NAME on DIR */
+	/* count, keep last */
+	SCN_FAULT_KIND_COUNT
+};
+
+struct scn_fault {
+	sim_time_t at_ns;
+	enum scn_fault_kind kind;
+	char *name;		      /* director, link or script */
+	char *name2;		      /* partition's second director; the script's director */
+	struct lb_addr addr;	      /* server */
+	uint16_t port;		      /* weight: the real server's port */
+	double value;		      /* weight, or loss as a fraction */
+	char *text;		      /* as written, for reports */
+	struct scn_loc loc;
+};
+
 struct scenario {
 	char *path;
 	unsigned char sha256[32];  /* of every file read, in reading order */
@@ -188,6 +221,8 @@ struct scenario {
 	struct scn_expect *expects;
 	size_t nexpects;
 	struct scn_lvs_timeouts lvs;  /* top-level global_defs: directors without their own */
+	struct scn_fault *faults;     /* in file order */
+	size_t nfaults;
 	char **warnings;	   /* "file:line:col: warning: ..." */
 	size_t nwarnings;
 	char **files;		   /* interned file names (scn_loc.file points here) */

@@ -480,6 +480,60 @@ static void test_lvs_timeouts(void)
 	scenario_free(scn);
 }
 
+/*
+ * Faults at their times: server 2 fails for 10 s (its connections fail),
+ * is drained by weight 0 at 30 s (gets nothing more), the director is down
+ * for 5 s (everything fails); rr splits the rest evenly.
+ */
+static void test_faults(void)
+{
+	struct scenario *scn = models_load(
+		"simulation { duration 60s seed 1 }\n"
+		"clients c { sources 192.0.2.0/24 arrival poisson 200/s target 10.0.0.1:80\n"
+		"            service exponential 5ms }\n"
+		"server 10.0.1.1 { workers 2 }\nserver 10.0.1.2 { workers 2 }\n"
+		"director d { virtual_server 10.0.0.1 80 { lb_algo rr\n lb_kind DR\n"
+		" protocol TCP\n real_server 10.0.1.1 80 { weight 1 }\n"
+		" real_server 10.0.1.2 80 { weight 1 } } }\n"
+		"fault {\n at 10s fail server 10.0.1.2\n at 20s recover server 10.0.1.2\n"
+		" at 30s weight 10.0.1.2:80 0\n at 40s crash director d\n"
+		" at 45s recover director d\n}\n");
+	struct run_result *r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	CU_ASSERT_EQUAL(scn->nfaults, 5);
+	r = models_run(scn, NULL, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	/* 10 s x 100/s to the failed server, 5 s x 200/s to the crashed director. */
+	CU_ASSERT(r->failed > 1800 && r->failed < 2200);
+	/* Server 2: 0-30 s half the connections, 0-10 and 20-30 s answered. */
+	CU_ASSERT(r->servers[1].connections > 2700 && r->servers[1].connections < 3300);
+	CU_ASSERT(r->servers[1].requests > 1800 && r->servers[1].requests < 2200);
+	CU_ASSERT(r->completed + r->failed + 10 >= r->requests);
+	run_result_free(r);
+	scenario_free(scn);
+}
+
+/* A link cut for 2 s of 10: the clients behind it fail for that time only. */
+static void test_fault_link(void)
+{
+	struct scenario *scn = models_load(
+		"simulation { duration 10s seed 1 }\nlink wan { latency 1ms }\n"
+		"clients c { sources 192.0.2.0/24 arrival poisson 100/s target 10.0.0.1:80\n"
+		"            service exponential 1ms link wan }\nserver 10.0.1.1 { workers 2 }\n"
+		"director d { virtual_server 10.0.0.1 80 { lb_kind DR\n protocol TCP\n"
+		" real_server 10.0.1.1 80 { weight 1 } } }\n"
+		"fault { at 4s cut link wan\n at 6s heal link wan }\n");
+	struct run_result *r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	r = models_run(scn, NULL, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT(r->failed > 150 && r->failed < 250);
+	run_result_free(r);
+	scenario_free(scn);
+}
+
 int test_models_register(void)
 {
 	CU_pSuite s = CU_add_suite("models", NULL, NULL);
@@ -498,7 +552,9 @@ int test_models_register(void)
 	    !CU_add_test(s, "link loss", test_link_loss) ||
 	    !CU_add_test(s, "link down", test_link_down) ||
 	    !CU_add_test(s, "persistence", test_persistence) ||
-	    !CU_add_test(s, "lvs_timeouts", test_lvs_timeouts))
+	    !CU_add_test(s, "lvs_timeouts", test_lvs_timeouts) ||
+	    !CU_add_test(s, "faults", test_faults) ||
+	    !CU_add_test(s, "fault on a link", test_fault_link))
 		return CU_get_error();
 	return CUE_SUCCESS;
 }

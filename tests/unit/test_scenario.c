@@ -338,7 +338,7 @@ static void test_full(void)
 	CU_ASSERT_STRING_EQUAL(scn->expects[4].metric, "imbalance");
 	CU_ASSERT_STRING_EQUAL(scn_cmp_str(scn->expects[3].op), "<=");
 
-	CU_ASSERT_EQUAL(count_warnings(scn, "lbsim block 'fault' is not implemented"), 1);
+	CU_ASSERT_EQUAL(scn->nfaults, 1);
 	CU_ASSERT_EQUAL(count_warnings(scn, "'router_id' is not modelled yet"), 1);
 	CU_ASSERT_EQUAL(scn->lvs.tcp_ns, 900 * SIM_SEC);
 	CU_ASSERT_EQUAL(scn->lvs.tcpfin_ns, 30 * SIM_SEC);
@@ -643,6 +643,9 @@ static void test_bad_files(void)
 		{ "workers_zero.conf", "7:27", "workers: expected an integer 1..1000000, got '0'" },
 		{ "zero_rate.conf", "7:31", "arrival: the rate must be > 0" },
 		{ "lvs_timeouts.conf", "3:33", "lvs_timeouts: expected tcp, tcpfin or udp, got 'udpp'" },
+		{ "fault_verb.conf", "6:9", "fault: unknown 'explode'" },
+		{ "fault_server.conf", "6:21", "fault: no server 10.0.9.9" },
+		{ "fault_time.conf", "6:5", "fault: " },
 		{ "dup_server.conf", "8:8", "server 10.0.1.3 already defined at" },
 		{ "unknown_toplevel.conf", "7:1", "unknown keyword 'clientz'" },
 		{ "protocol_mismatch.conf", "4:1",
