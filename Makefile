@@ -54,6 +54,7 @@ ALGO_OBJS = algorithms/wire/addr.o algorithms/ipvs/service.o algorithms/ipvs/con
 	algorithms/sched/random.o algorithms/sched/wrandom.o \
 	algorithms/sched/sed.o algorithms/sched/nq.o algorithms/sched/fo.o algorithms/sched/ovf.o \
 	algorithms/sched/sh.o algorithms/sched/dh.o algorithms/sched/mh.o algorithms/sched/remap.o
+ALGO_OBJS += algorithms/vrrp/codec.o algorithms/vrrp/vrrp.o
 LANG_OBJS = scenarios/lang/lexer.o scenarios/lang/units.o scenarios/lang/scenario.o
 MODEL_OBJS = models/world.o models/client.o models/director.o models/server.o models/link.o \
 	models/replay.o models/vsbuild.o
@@ -67,6 +68,7 @@ TEST_OBJS = tests/test_main.o tests/unit/test_queue.o tests/unit/test_sim.o \
 	tests/unit/test_sched_diff.o tests/unit/test_sched_extra.o tests/unit/test_sched_kernel.o tests/unit/test_lexer.o tests/unit/test_scenario.o \
 	tests/unit/test_models.o tests/validation/test_validation.o tests/unit/test_conn.o \
 	tests/unit/test_lcindex.o tests/unit/test_wire.o tests/unit/test_forward.o
+TEST_OBJS += tests/unit/test_vrrp.o
 
 B_LIB_OBJS = $(addprefix $(BUILD)/,$(LIB_OBJS))
 B_TOOL_OBJS = $(addprefix $(BUILD)/,$(TOOL_OBJS))

@@ -37,6 +37,7 @@ static const struct {
 	{ "validation", test_validation_register },
 	{ "wire", test_wire_register },
 	{ "forward", test_forward_register },
+	{ "vrrp", test_vrrp_register },
 };
 
 static bool wanted(const char *name, int argc, char **argv)
