@@ -57,7 +57,7 @@ ALGO_OBJS = algorithms/wire/addr.o algorithms/ipvs/service.o algorithms/ipvs/con
 ALGO_OBJS += algorithms/vrrp/codec.o algorithms/vrrp/vrrp.o
 LANG_OBJS = scenarios/lang/lexer.o scenarios/lang/units.o scenarios/lang/scenario.o
 MODEL_OBJS = models/world.o models/client.o models/director.o models/server.o models/link.o \
-	models/replay.o models/vsbuild.o
+	models/replay.o models/vsbuild.o models/packet.o
 RESULTS_OBJS = results/report.o results/json.o results/store.o results/plot.o
 TOOL_OBJS = tools/cli.o tools/cmd_common.o tools/cmd_run.o tools/cmd_check.o tools/cmd_pcapgen.o tools/cmd_replay.o tools/progress.o tools/cmd_sched.o
 LIB_OBJS = $(SIM_OBJS) $(ALGO_OBJS) $(LANG_OBJS) $(MODEL_OBJS) $(RESULTS_OBJS)
@@ -69,6 +69,7 @@ TEST_OBJS = tests/test_main.o tests/unit/test_queue.o tests/unit/test_sim.o \
 	tests/unit/test_models.o tests/validation/test_validation.o tests/unit/test_conn.o \
 	tests/unit/test_lcindex.o tests/unit/test_wire.o tests/unit/test_forward.o
 TEST_OBJS += tests/unit/test_vrrp.o
+TEST_OBJS += tests/unit/test_packet.o
 
 B_LIB_OBJS = $(addprefix $(BUILD)/,$(LIB_OBJS))
 B_TOOL_OBJS = $(addprefix $(BUILD)/,$(TOOL_OBJS))

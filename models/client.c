@@ -28,6 +28,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "models/packet.h"
 #include "sim/rng.h"
 #include "sim/xalloc.h"
 
@@ -369,6 +370,10 @@ void conn_served(struct mconn *c)
 	struct rs *r = c->rs;
 	sim_time_t now = sim_now(c->pop->w->sim);
 
+	if (c->pop->w->scn->sim.fidelity == SCN_FIDELITY_PACKET) {
+		packet_served(c);
+		return;
+	}
 	if (!r->srv->up) {
 		/* The server failed while the request was in it: no answer comes. */
 		lb_dest_request_done(r->dest, now, now - c->fwd_at);
@@ -522,7 +527,10 @@ static void population_birth(struct population *p)
 	}
 	if (c->counted)
 		w->requests += c->nreq;
-	conn_start(c);
+	if (w->scn->sim.fidelity == SCN_FIDELITY_PACKET)
+		packet_conn_start(c);
+	else
+		conn_start(c);
 }
 
 /* Time to the next arrival after <now>, following the arrival process. */

@@ -246,7 +246,8 @@ static int director_vs_init(struct director *d, struct mvs *v, const struct scn_
 			     errlen);
 	if (rc)
 		return rc;
-	if (v->tabled && !d->tab) {
+	/* Packet fidelity: every service's packets go through the table. */
+	if ((v->tabled || w->scn->sim.fidelity == SCN_FIDELITY_PACKET) && !d->tab) {
 		struct lb_conn_conf cc;
 
 		vsbuild_conn_conf(&d->lvs, &cc);

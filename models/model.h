@@ -186,6 +186,16 @@ struct population {
 	uint16_t next_port;
 };
 
+/* Packet fidelity: where a connection's TCP exchange stands (models/packet.c). */
+struct mconn_pkt {
+	uint64_t sent_base, recv_base; /* payload bytes of requests, responses 0..k-1 */
+	uint32_t segs_in, segs_out;    /* of request k at the server, of response k at the client */
+	uint16_t mss;		       /* payload bytes per segment, set by the handshake */
+	uint8_t epoch;		       /* bumped when the connection restarts or ends */
+	uint8_t syn_tries;	       /* SYN retransmissions so far */
+	bool established;	       /* the client has the SYN-ACK */
+};
+
 /* One client connection and its requests, drawn at birth (common random numbers). */
 struct mconn {
 	struct population *pop;
@@ -202,6 +212,7 @@ struct mconn {
 	uint32_t *req_bytes, *resp_bytes;
 	double work0;		 /* inline storage when nreq == 1 */
 	uint32_t req0, resp0;
+	struct mconn_pkt pk;	 /* packet fidelity only (models/packet.c) */
 	struct mconn *next_free;  /* pool free list */
 	struct mconn *big_prev, *big_next; /* world's list of conns with arrays */
 };

@@ -154,12 +154,6 @@ int world_new(const struct scenario *scn, const struct world_opts *opts, struct 
 	char buf[LB_ADDR_STRLEN];
 	int rc = 0;
 
-	if (scn->sim.fidelity != SCN_FIDELITY_REQUEST) {
-		snprintf(err, errlen, "%s:%d:%d: error: fidelity packet is not available yet; "
-			 "use fidelity request", scn->sim.loc.file, scn->sim.loc.line, scn->sim.loc.col);
-		free(w);
-		return -EINVAL;
-	}
 	w->scn = scn;
 	w->seed = opts && opts->seed_set ? opts->seed : scn->sim.seed;
 	w->warmup_ns = scn->sim.warmup_ns;

@@ -39,6 +39,21 @@ for algo in wlc rr lc twos sh mh; do
 	b=$(servers "$T/replay.json")
 	if [ "$a" = "$b" ]; then ok; else bad "round trip $algo: run $a, replay $b"; fi
 done
+# ---- round trip at packet fidelity: every client packet the director saw ----
+PKT="$SHORT --set simulation.fidelity=packet"
+for algo in wlc lc twos; do
+	# shellcheck disable=SC2086
+	run pcapgen $DEF -o "$T/p$algo.pcap" --algo $algo $PKT --quiet || { bad "pcapgen packet $algo"; continue; }
+	# shellcheck disable=SC2086
+	run run $DEF --algo $algo $PKT --json --no-plots --out "$T/o"
+	[ $? -le 1 ] && cp "$T/out" "$T/prun.json" || { bad "run packet $algo"; continue; }
+	# shellcheck disable=SC2086
+	run replay $DEF "$T/p$algo.pcap" --algo $algo $PKT --json --out "$T/o" &&
+		cp "$T/out" "$T/preplay.json" || { bad "replay packet $algo"; continue; }
+	a=$(servers "$T/prun.json")
+	b=$(servers "$T/preplay.json")
+	if [ "$a" = "$b" ]; then ok; else bad "packet round trip $algo: run $a, replay $b"; fi
+done
 python3 - "$T/replay.json" <<'PY' || bad "replay --json keys"
 import json, sys
 d = json.load(open(sys.argv[1]))
