@@ -55,6 +55,7 @@ ALGO_OBJS = algorithms/wire/addr.o algorithms/ipvs/service.o algorithms/ipvs/con
 	algorithms/sched/sed.o algorithms/sched/nq.o algorithms/sched/fo.o algorithms/sched/ovf.o \
 	algorithms/sched/sh.o algorithms/sched/dh.o algorithms/sched/mh.o algorithms/sched/remap.o
 ALGO_OBJS += algorithms/vrrp/codec.o algorithms/vrrp/vrrp.o
+ALGO_OBJS += algorithms/check/checker.o
 LANG_OBJS = scenarios/lang/lexer.o scenarios/lang/units.o scenarios/lang/scenario.o
 MODEL_OBJS = models/world.o models/client.o models/director.o models/server.o models/link.o \
 	models/replay.o models/vsbuild.o models/packet.o
@@ -69,6 +70,7 @@ TEST_OBJS = tests/test_main.o tests/unit/test_queue.o tests/unit/test_sim.o \
 	tests/unit/test_models.o tests/validation/test_validation.o tests/unit/test_conn.o \
 	tests/unit/test_lcindex.o tests/unit/test_wire.o tests/unit/test_forward.o
 TEST_OBJS += tests/unit/test_vrrp.o
+TEST_OBJS += tests/unit/test_check.o
 TEST_OBJS += tests/unit/test_packet.o
 
 B_LIB_OBJS = $(addprefix $(BUILD)/,$(LIB_OBJS))
@@ -140,7 +142,7 @@ check: deps
 	if command -v clang >/dev/null; then $(MAKE) --no-print-directory fuzz-quick; \
 	else echo "fuzz: clang not found, skipped"; fi
 
-# libFuzzer harness for the frame parser and the forwarding methods (clang only):
+# libFuzzer harnesses (clang only): the frame parser and the forwarding methods,
 # `make fuzz` runs FUZZ_SECONDS on tests/fuzz/corpus_frame (new inputs go to
 # build-fuzz/corpus_frame, crashes to build-fuzz/crash-*; the committed seeds
 # stay as they are). `make fuzz-quick` runs 20 s (the end of `make check`).
@@ -153,16 +155,30 @@ build-fuzz/fuzz_frame: $(FUZZ_SRCS) algorithms/wire/frame.h algorithms/ipvs/forw
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ $(FUZZ_SRCS)
 
-fuzz: build-fuzz/fuzz_frame
+# The pcap path: a whole capture file a run, through libpcap and the replay.
+FUZZ_REPLAY_SRCS = tests/fuzz/fuzz_replay.c $(LIB_OBJS:.o=.c)
+build-fuzz/fuzz_replay: $(FUZZ_REPLAY_SRCS) $(shell find sim algorithms models scenarios results -name '*.h')
+	@mkdir -p build-fuzz/corpus_replay
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $(FUZZ_REPLAY_SRCS) $(PKG_LIBS)
+
+fuzz: build-fuzz/fuzz_frame build-fuzz/fuzz_replay
 	build-fuzz/fuzz_frame -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-artifact_prefix=build-fuzz/ build-fuzz/corpus_frame tests/fuzz/corpus_frame
+	build-fuzz/fuzz_replay -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-artifact_prefix=build-fuzz/replay- build-fuzz/corpus_replay tests/fuzz/corpus_replay
 
 # 20 s in `make check`: quiet unless it finds something (then the log's end).
-fuzz-quick: build-fuzz/fuzz_frame
-	@build-fuzz/fuzz_frame -max_total_time=20 -max_len=4096 -artifact_prefix=build-fuzz/ \
+fuzz-quick: build-fuzz/fuzz_frame build-fuzz/fuzz_replay
+	@build-fuzz/fuzz_frame -max_total_time=15 -max_len=4096 -artifact_prefix=build-fuzz/ \
 		build-fuzz/corpus_frame tests/fuzz/corpus_frame >build-fuzz/fuzz-quick.log 2>&1 || \
 		{ tail -40 build-fuzz/fuzz-quick.log; exit 1; }
-	@printf 'fuzz: '; grep '^Done' build-fuzz/fuzz-quick.log
+	@printf 'fuzz frames: '; grep '^Done' build-fuzz/fuzz-quick.log
+	@build-fuzz/fuzz_replay -max_total_time=15 -max_len=65536 \
+		-artifact_prefix=build-fuzz/replay- build-fuzz/corpus_replay tests/fuzz/corpus_replay \
+		>build-fuzz/fuzz-quick.log 2>&1 || { tail -40 build-fuzz/fuzz-quick.log; exit 1; }
+	@printf 'fuzz captures: '; grep '^Done' build-fuzz/fuzz-quick.log
 
 test: all $(BUILD)/lbsim-test
 	$(BUILD)/lbsim-test $(SUITES)

@@ -116,6 +116,7 @@ struct replay {
 	sim_time_t now;
 	uint64_t packets, bytes, forwarded, icmp_sent, persist_hits;
 	uint64_t replies_capture, replies_model, bypass, conns, to_failed;
+	sim_time_t next_sample;
 	uint64_t parse_err[LB_PKT_E_COUNT];
 	uint64_t drop[RP_DROP_COUNT];
 	struct run_result *series;
@@ -394,18 +395,23 @@ static void rp_answer(struct replay *rp, struct rp_vs *v, const struct rp_rs *r,
 	sim_set_fin(rp->sim, h, rp_answer_drop);
 }
 
-static sim_time_t rp_sample(struct sim *sim, void *ctx, uint64_t arg)
+/*
+ * Sample the connection table now. Called from the frames themselves (at
+ * most once per RP_SAMPLE_NS of capture time), not from a periodic event: a
+ * capture with a gap of years between two timestamps must not make the
+ * replay sample every second of the gap.
+ */
+static void rp_sample(struct replay *rp)
 {
-	struct replay *rp = ctx;
 	size_t n = 0;
 
 	for (size_t i = 0; i < rp->ndirs; i++) {
-		lb_conn_table_expire(rp->dirs[i].tab, sim_now(sim));
+		lb_conn_table_expire(rp->dirs[i].tab, rp->now);
 		n += lb_conn_table_count(rp->dirs[i].tab) - lb_conn_table_templates(rp->dirs[i].tab);
 	}
-	run_series_add(run_result_series(rp->series, "connections"), sim_time_to_sec(sim_now(sim)),
+	run_series_add(run_result_series(rp->series, "connections"), sim_time_to_sec(rp->now),
 		       (double)n);
-	return RP_SAMPLE_NS;
+	rp->next_sample = rp->now + RP_SAMPLE_NS;
 }
 
 /*
@@ -589,7 +595,6 @@ int replay_packet(struct replay *rp, int64_t ts_ns, enum lb_linktype lt, const u
 	if (!rp->started) {
 		rp->started = true;
 		rp->ts0 = ts_ns;
-		sim_schedule(rp->sim, 0, rp_sample, rp, 0);
 		for (size_t i = 0; i < rp->conf.scn->nfaults; i++)
 			sim_schedule(rp->sim, rp->conf.scn->faults[i].at_ns, rp_fault, rp, i);
 	}
@@ -602,6 +607,8 @@ int replay_packet(struct replay *rp, int64_t ts_ns, enum lb_linktype lt, const u
 	if (sim_next_time(rp->sim) <= t)
 		sim_run(rp->sim, t);
 	rp->now = t;
+	if (t >= rp->next_sample)
+		rp_sample(rp);
 	rp->packets++;
 	rp->bytes += wirelen;
 
@@ -634,7 +641,7 @@ int replay_packet(struct replay *rp, int64_t ts_ns, enum lb_linktype lt, const u
 void replay_finish(struct replay *rp)
 {
 	sim_run(rp->sim, rp->now);
-	rp_sample(rp->sim, rp, 0);
+	rp_sample(rp);
 }
 
 /*

@@ -77,6 +77,7 @@ int test_validation_register(void);
 int test_wire_register(void);
 int test_forward_register(void);
 int test_vrrp_register(void);
+int test_check_register(void);
 int test_packet_register(void);
 
 #endif /* LBSIM_TESTS_TEST_H */
