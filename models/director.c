@@ -15,6 +15,11 @@
  * are FIFO queues computed with Lindley's recursion, so a NAT director (which
  * carries the replies) saturates while a DR/TUN one sees only the inbound half.
  *
+ * In request fidelity a virtual service whose real servers have checker
+ * blocks also runs keepalived's checkers (models/health.c), which delete,
+ * quiesce and re-add its destinations; v->rs has one more slot, for the
+ * sorry server.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include "models/model.h"
@@ -26,6 +31,7 @@
 #include <string.h>
 
 #include "algorithms/sched/sched.h"
+#include "models/health.h"
 #include "models/vsbuild.h"
 #include "sim/rng.h"
 #include "sim/xalloc.h"
@@ -253,7 +259,7 @@ static int director_vs_init(struct director *d, struct mvs *v, const struct scn_
 		vsbuild_conn_conf(&d->lvs, &cc);
 		d->tab = lb_conn_table_new(&cc);
 	}
-	v->rs = xcalloc(cfg->nrs ? cfg->nrs : 1, sizeof(*v->rs));
+	v->rs = xcalloc(cfg->nrs + 1, sizeof(*v->rs)); /* + the sorry server */
 	v->nrs = cfg->nrs;
 	for (size_t i = 0; i < cfg->nrs; i++) {
 		const struct scn_rs *r = &cfg->rs[i];
@@ -273,7 +279,22 @@ static int director_vs_init(struct director *d, struct mvs *v, const struct scn_
 			return -EINVAL;
 		}
 	}
-	return 0;
+	/* Request fidelity runs keepalived's checkers; packet fidelity keeps IPVS static. */
+	if (w->scn->sim.fidelity != SCN_FIDELITY_REQUEST)
+		return 0;
+	if (cfg->sorry_server) {
+		struct rs *m = &v->rs[cfg->nrs];
+
+		m->vs = v;
+		m->srv = world_find_server(w, &cfg->sorry_addr);
+		if (!m->srv) {
+			snprintf(err, errlen, "%s:%d:%d: error: sorry_server %s has no server model",
+				 cfg->loc.file, cfg->loc.line, cfg->loc.col,
+				 lb_addr_fmt(&cfg->sorry_addr, buf, sizeof(buf)));
+			return -EINVAL;
+		}
+	}
+	return health_new(v, &v->health, err, errlen);
 }
 
 /*
@@ -320,6 +341,7 @@ void director_fini(struct director *d)
 		lb_conn_table_flush(d->tab, &d->vs[i].svc);
 	lb_conn_table_free(d->tab);
 	for (size_t i = 0; i < d->nvs; i++) {
+		health_free(d->vs[i].health);
 		lb_service_fini(&d->vs[i].svc);
 		rng_stream_free(d->vs[i].rng);
 		free(d->vs[i].rs);

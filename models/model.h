@@ -27,6 +27,7 @@
 
 struct world;
 struct mconn;
+struct health;
 
 /* ---- links (models/link.c) ---- */
 enum link_dir {
@@ -110,9 +111,10 @@ struct mvs {
 	bool tabled;		 /* persistent: entries live in the director's conn table */
 	const struct scn_vs *cfg;
 	struct director *dir;
-	struct rs *rs;
+	struct rs *rs;		 /* nrs real servers, then room for the sorry server */
 	size_t nrs;
 	gsl_rng *rng;
+	struct health *health;	 /* keepalived's checkers, NULL when none (models/health.c) */
 };
 
 /* Connections that wait to expire, all with one timeout: a FIFO suffices. */

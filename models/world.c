@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "algorithms/sched/sched.h"
+#include "models/health.h"
 #include "models/model.h"
 #include "sim/rng.h"
 #include "sim/xalloc.h"
@@ -287,6 +288,9 @@ void world_run(struct world *w)
 		world_warmup_done(w->sim, w, 0);
 	for (size_t i = 0; i < w->scn->nfaults; i++)
 		sim_schedule(w->sim, w->scn->faults[i].at_ns, world_fault, w, i);
+	for (size_t i = 0; i < w->ndirs; i++)
+		for (size_t j = 0; j < w->dirs[i].nvs; j++)
+			health_start(w->dirs[i].vs[j].health);
 	for (size_t i = 0; i < w->npops; i++)
 		population_start(&w->pops[i]);
 	sim_schedule(w->sim, interval, world_sample, w, (uint64_t)interval);
@@ -347,25 +351,37 @@ void world_fill_result(const struct world *w, struct run_result *r)
 	if (!r->response)
 		r->response = stat_hist_new();
 	stat_hist_merge(r->response, w->response);
+	/* a sorry server the checkers ever used gets its row after the real servers */
 	for (size_t i = 0; i < w->ndirs; i++)
-		for (size_t j = 0; j < w->dirs[i].nvs; j++)
-			n += w->dirs[i].vs[j].nrs;
+		for (size_t j = 0; j < w->dirs[i].nvs; j++) {
+			const struct mvs *v = &w->dirs[i].vs[j];
+
+			n += v->nrs + (v->rs[v->nrs].dest != NULL);
+		}
 	r->servers = xcalloc(n ? n : 1, sizeof(*r->servers));
 	r->nservers = 0;
 	for (size_t i = 0; i < w->ndirs; i++)
-		for (size_t j = 0; j < w->dirs[i].nvs; j++)
-			for (size_t k = 0; k < w->dirs[i].vs[j].nrs; k++) {
-				const struct rs *m = &w->dirs[i].vs[j].rs[k];
+		for (size_t j = 0; j < w->dirs[i].nvs; j++) {
+			const struct mvs *v = &w->dirs[i].vs[j];
+
+			for (size_t k = 0; k < v->nrs + (v->rs[v->nrs].dest != NULL); k++) {
+				const struct rs *m = &v->rs[k];
 				struct run_server_result *o = &r->servers[r->nservers++];
 
-				lb_addr_port_fmt(&m->cfg->addr, m->cfg->port, o->addr, sizeof(o->addr));
+				if (m->cfg)
+					lb_addr_port_fmt(&m->cfg->addr, m->cfg->port, o->addr,
+							 sizeof(o->addr));
+				else
+					lb_addr_port_fmt(&m->dest->addr, m->dest->port, o->addr,
+							 sizeof(o->addr));
 				o->requests = m->requests;
 				o->connections = m->connections;
 				o->refused = m->refused;
-				o->weight = m->cfg->weight;
+				o->weight = m->cfg ? m->cfg->weight : 1;
 				o->utilization = stat_tw_mean(&m->srv->busy_tw, end) /
 						 m->srv->cfg->workers;
 			}
+		}
 	r->events = sim_events_run(w->sim);
 	for (size_t i = 0; i < w->ndirs; i++) {
 		if (w->dirs[i].log_count && !r->log_count)

@@ -17,7 +17,7 @@
 #include "models/world.h"
 #include "sim/xalloc.h"
 
-static const char *const check_kind_name[LB_KIND_COUNT] = { "NAT", "DR", "TUN" };
+static const char *const cmd_check_kind_name[LB_KIND_COUNT] = { "NAT", "DR", "TUN" };
 
 static const char *check_proto(uint8_t p)
 {
@@ -39,7 +39,7 @@ static void check_vs(FILE *f, const struct scenario *scn, const struct scn_vs *v
 	else
 		fprintf(f, "  virtual_server %s", lb_addr_port_fmt(&v->addr, v->port, a, sizeof(a)));
 	fprintf(f, " %s %s %s", check_proto(v->proto), algo ? algo : v->sched,
-		check_kind_name[v->kind]);
+		cmd_check_kind_name[v->kind]);
 	if (v->persistence_timeout_s)
 		fprintf(f, " persistence %u s", v->persistence_timeout_s);
 	fprintf(f, "\n");

@@ -20,6 +20,7 @@
  */
 #include "scenarios/lang/scenario.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -1139,16 +1140,237 @@ static int scn_kad_flag(struct scn_ctx *ctx, const struct lex_node *n, bool *out
 	return 0;
 }
 
+/* ---- health checkers (spec/vrrp-keepalived.md 4.7, 4.8) ---- */
+
+static const char *const kad_checker_names[CHECK_KIND_COUNT] = {
+	[CHECK_TCP] = "TCP_CHECK",   [CHECK_HTTP] = "HTTP_GET",	  [CHECK_SSL] = "SSL_GET",
+	[CHECK_MISC] = "MISC_CHECK", [CHECK_DNS] = "DNS_CHECK",	  [CHECK_SMTP] = "SMTP_CHECK",
+	[CHECK_UDP] = "UDP_CHECK",   [CHECK_PING] = "PING_CHECK",
+};
+
+/* clang-format off */
+/* Accepted in a checker block without effect on the simulated probe. */
+static const char *const kad_checker_keywords[] = {
+	"connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "fwmark",
+	"log_all_failures", "http_protocol", "virtualhost", "enable_sni", "user", "type", "name",
+	"helo_name", "host", "payload", "require_reply", "min_reply_length", "max_reply_length",
+	NULL,
+};
+/* clang-format on */
+
+/* The checker kind keyword <kw> names; -1 when none. */
+static int scn_checker_kind(const char *kw)
+{
+	for (int k = 0; k < CHECK_KIND_COUNT; k++)
+		if (!strcmp(kad_checker_names[k], kw))
+			return k;
+	return -1;
+}
+
+/* "KEYWORD TIME" (keepalived timers: seconds, units allowed) into *out in ns. */
+static int scn_kad_time(struct scn_ctx *ctx, const struct lex_node *n, int64_t *out)
+{
+	sim_time_t t;
+
+	if (scn_need_args(ctx, n, 1, 1, "a time in seconds"))
+		return -EINVAL;
+	if (units_duration(n->tok[1].text, &t, ctx->ubuf, sizeof(ctx->ubuf)))
+		return scn_error(ctx, &n->tok[1].loc, "%s: %s", n->tok[0].text, ctx->ubuf);
+	*out = t;
+	return 0;
+}
+
+/* The checker timings a real_server or a checker block may set. */
+struct scn_timing {
+	int64_t *delay_loop, *connect_timeout, *delay_before_retry, *warmup;
+	int *retry;
+};
+
+/*
+ * If <n> is one of the timing keywords (delay_loop, connect_timeout, retry,
+ * nb_get_retry, delay_before_retry, warmup), store it through <t>: returns 1,
+ * or -EINVAL for a bad value. Returns 0 for any other keyword. <retry_min> is
+ * 1 at virtual_server level (keepalived's rule), 0 below.
+ */
+static int scn_kad_timing(struct scn_ctx *ctx, const struct lex_node *n, const struct scn_timing *t,
+			  long long retry_min)
+{
+	const char *kw = n->tok[0].text;
+	long long v;
+
+	if (!strcmp(kw, "delay_loop"))
+		return scn_kad_time(ctx, n, t->delay_loop) ? -EINVAL : 1;
+	if (!strcmp(kw, "connect_timeout"))
+		return scn_kad_time(ctx, n, t->connect_timeout) ? -EINVAL : 1;
+	if (!strcmp(kw, "delay_before_retry"))
+		return scn_kad_time(ctx, n, t->delay_before_retry) ? -EINVAL : 1;
+	if (!strcmp(kw, "warmup"))
+		return scn_kad_time(ctx, n, t->warmup) ? -EINVAL : 1;
+	if (!strcmp(kw, "retry") || !strcmp(kw, "nb_get_retry")) {
+		if (scn_need_args(ctx, n, 1, 1, "a retry count") ||
+		    scn_kad_int(ctx, kw, &n->tok[1], retry_min, INT_MAX, &v))
+			return -EINVAL;
+		*t->retry = (int)v;
+		return 1;
+	}
+	return 0;
+}
+
+/* `url { path P; digest HEX; status_code N|N-M ...; ... }` of HTTP_GET/SSL_GET. */
+static int scn_bind_url(struct scn_ctx *ctx, const struct lex_node *n, struct check_conf *c)
+{
+	struct check_url_conf *u;
+	bool have_path = false;
+
+	if (!n->block)
+		return scn_error(ctx, &n->tok[0].loc, "url needs a { } block");
+	if (c->n_urls == CHECK_URL_MAX)
+		return scn_error(ctx, &n->tok[0].loc, "url: at most %d urls per checker",
+				 CHECK_URL_MAX);
+	u = &c->urls[c->n_urls];
+	memset(u, 0, sizeof(*u));
+	for (size_t k = 0; k < n->nkids; k++) {
+		const struct lex_node *s = &n->kids[k];
+		const char *kw = s->tok[0].text;
+
+		if (!strcmp(kw, "path")) {
+			if (scn_need_args(ctx, s, 1, 1, "a path"))
+				return -EINVAL;
+			snprintf(u->path, sizeof(u->path), "%s", s->tok[1].text);
+			have_path = true;
+		} else if (!strcmp(kw, "digest")) {
+			const char *d = s->ntok == 2 ? s->tok[1].text : "";
+			size_t i = 0;
+
+			while (isxdigit((unsigned char)d[i]))
+				i++;
+			if (s->ntok != 2 || i != CHECK_DIGEST_LEN || d[i])
+				return scn_error(ctx, s->ntok > 1 ? &s->tok[1].loc : &s->tok[0].loc,
+						 "digest: expected an MD5 of 32 hex digits, "
+						 "got '%s'",
+						 d);
+			memcpy(u->digest, d, CHECK_DIGEST_LEN + 1);
+		} else if (!strcmp(kw, "status_code")) {
+			char buf[256];
+			size_t len = 0;
+
+			if (scn_need_args(ctx, s, 1, CHECK_STATUS_MAX, "status codes N or N-M"))
+				return -EINVAL;
+			buf[0] = '\0';
+			for (size_t i = 1; i < s->ntok && len < sizeof(buf); i++)
+				len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+							i > 1 ? " " : "", s->tok[i].text);
+			if (check_url_parse_status(u, buf))
+				return scn_error(ctx, &s->tok[1].loc,
+						 "status_code: expected codes 100..599 or ranges "
+						 "N-M with N <= M, got '%s'",
+						 buf);
+		} else if (!strcmp(kw, "virtualhost") || !strcmp(kw, "regex") ||
+			   !strcmp(kw, "regex_no_match") || !strcmp(kw, "regex_options") ||
+			   !strcmp(kw, "regex_max_offset") || !strcmp(kw, "regex_min_offset") ||
+			   !strcmp(kw, "regex_stack")) {
+			scn_warn_unmodelled(ctx, &s->tok[0]);
+		} else {
+			return scn_error(ctx, &s->tok[0].loc,
+					 "unknown keyword '%s' in url; keepalived accepts path, "
+					 "digest, status_code, virtualhost, regex",
+					 kw);
+		}
+	}
+	if (!have_path)
+		return scn_error(ctx, &n->tok[0].loc, "url: path is required");
+	c->n_urls++;
+	return 0;
+}
+
+/* One checker block <n> of kind <kind> appended to real server <r>. */
+static int scn_bind_checker(struct scn_ctx *ctx, const struct lex_node *n, int kind,
+			    struct scn_rs *r)
+{
+	struct scn_checker *ck;
+	struct check_conf *c;
+	struct scn_timing t;
+	bool b;
+	int rc;
+
+	if (!n->block)
+		return scn_error(ctx, &n->tok[0].loc, "%s needs a { } block", n->tok[0].text);
+	r->checkers = xrealloc(r->checkers, (r->ncheckers + 1) * sizeof(*r->checkers));
+	ck = &r->checkers[r->ncheckers++];
+	memset(ck, 0, sizeof(*ck));
+	ck->loc = n->tok[0].loc;
+	c = &ck->conf;
+	check_conf_init(c, (enum check_kind)kind);
+	t = (struct scn_timing){ &c->delay_loop_ns, &c->connect_timeout_ns,
+				 &c->delay_before_retry_ns, &c->warmup_ns, &c->retry };
+	for (size_t k = 0; k < n->nkids; k++) {
+		const struct lex_node *s = &n->kids[k];
+		const char *kw = s->tok[0].text;
+		bool http = kind == CHECK_HTTP || kind == CHECK_SSL;
+
+		rc = scn_kad_timing(ctx, s, &t, 0);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			continue;
+		if (!strcmp(kw, "alpha")) {
+			if (scn_kad_flag(ctx, s, &b))
+				return -EINVAL;
+			c->alpha = b;
+		} else if (http && !strcmp(kw, "url")) {
+			if (scn_bind_url(ctx, s, c))
+				return -EINVAL;
+		} else if (http && !strcmp(kw, "fast_recovery")) {
+			if (scn_kad_flag(ctx, s, &c->fast_recovery))
+				return -EINVAL;
+		} else if (kind == CHECK_MISC && !strcmp(kw, "misc_path")) {
+			if (scn_need_args(ctx, s, 1, 1, "a command"))
+				return -EINVAL;
+			snprintf(ck->misc_path, sizeof(ck->misc_path), "%s", s->tok[1].text);
+		} else if (kind == CHECK_MISC && !strcmp(kw, "misc_timeout")) {
+			if (scn_kad_time(ctx, s, &c->misc_timeout_ns))
+				return -EINVAL;
+		} else if (kind == CHECK_MISC && !strcmp(kw, "misc_dynamic")) {
+			if (scn_kad_flag(ctx, s, &c->misc_dynamic))
+				return -EINVAL;
+		} else if (scn_in_list(kad_checker_keywords, kw)) {
+			scn_warn_unmodelled(ctx, &s->tok[0]);
+		} else {
+			return scn_error(ctx, &s->tok[0].loc, "unknown keyword '%s' in %s", kw,
+					 n->tok[0].text);
+		}
+	}
+	if ((kind == CHECK_HTTP || kind == CHECK_SSL) && !c->n_urls)
+		return scn_error(ctx, &n->tok[0].loc, "%s needs at least one url { path ... }",
+				 n->tok[0].text);
+	if (kind == CHECK_MISC && !ck->misc_path[0])
+		return scn_error(ctx, &n->tok[0].loc, "MISC_CHECK needs misc_path");
+	return 0;
+}
+
+/* Deep copy of <r>'s checkers into <dst> (a by-value copy of r). */
+static void scn_rs_copy_checkers(struct scn_rs *dst, const struct scn_rs *r)
+{
+	dst->checkers = NULL;
+	if (!r->ncheckers)
+		return;
+	dst->checkers = xmalloc(r->ncheckers * sizeof(*dst->checkers));
+	memcpy(dst->checkers, r->checkers, r->ncheckers * sizeof(*dst->checkers));
+}
+
 /*
  * One real_server block into <sp>: address or range, optional port, the
- * modelled keywords (weight, uthreshold, lthreshold, inhibit_on_failure),
- * one warning per other keepalived keyword, an error for anything else.
- * Returns 0 or -EINVAL.
+ * modelled keywords (weight, uthreshold, lthreshold, inhibit_on_failure,
+ * alpha, the checker timings and the checker blocks), one warning per other
+ * keepalived keyword, an error for anything else. Returns 0 or -EINVAL.
  */
 static int scn_bind_rs_spec(struct scn_ctx *ctx, const struct lex_node *n, struct scn_vs_spec *sp)
 {
 	struct scn_rs_spec *r;
+	struct scn_timing t;
 	long long v;
+	bool b;
+	int rc;
 
 	if (n->ntok < 2 || n->ntok > 3)
 		return scn_error(ctx, &n->tok[0].loc,
@@ -1158,7 +1380,15 @@ static int scn_bind_rs_spec(struct scn_ctx *ctx, const struct lex_node *n, struc
 	memset(r, 0, sizeof(*r));
 	r->rs.weight = sp->weight;
 	r->rs.inhibit_on_failure = sp->inhibit;
+	r->rs.alpha = CHECK_UNSET;
+	r->rs.delay_loop_ns = CHECK_UNSET;
+	r->rs.connect_timeout_ns = CHECK_UNSET;
+	r->rs.delay_before_retry_ns = CHECK_UNSET;
+	r->rs.warmup_ns = CHECK_UNSET;
+	r->rs.retry = CHECK_UNSET;
 	r->rs.loc = n->tok[0].loc;
+	t = (struct scn_timing){ &r->rs.delay_loop_ns, &r->rs.connect_timeout_ns,
+				 &r->rs.delay_before_retry_ns, &r->rs.warmup_ns, &r->rs.retry };
 	if (scn_range(ctx, &n->tok[1], "real_server", &r->first, &r->count))
 		return -EINVAL;
 	if (n->ntok == 3) {
@@ -1169,8 +1399,21 @@ static int scn_bind_rs_spec(struct scn_ctx *ctx, const struct lex_node *n, struc
 	for (size_t k = 0; k < n->nkids; k++) {
 		const struct lex_node *s = &n->kids[k];
 		const char *kw = s->tok[0].text;
+		int kind = s->tok[0].quoted ? -1 : scn_checker_kind(kw);
 
-		if (!strcmp(kw, "weight")) {
+		rc = s->tok[0].quoted ? 0 : scn_kad_timing(ctx, s, &t, 0);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			continue;
+		if (kind >= 0) {
+			if (scn_bind_checker(ctx, s, kind, &r->rs))
+				return -EINVAL;
+		} else if (!strcmp(kw, "alpha")) {
+			if (scn_kad_flag(ctx, s, &b))
+				return -EINVAL;
+			r->rs.alpha = b;
+		} else if (!strcmp(kw, "weight")) {
 			if (scn_need_args(ctx, s, 1, 1, "a weight 0..2147483647") ||
 			    scn_kad_int(ctx, "weight", &s->tok[1], 0, INT_MAX, &v))
 				return -EINVAL;
@@ -1213,7 +1456,9 @@ static int scn_bind_rs_spec(struct scn_ctx *ctx, const struct lex_node *n, struc
 static int scn_bind_vs_spec(struct scn_ctx *ctx, const struct lex_node *n, struct scn_vs_spec *sp)
 {
 	struct scn_vs *vs = &sp->vs;
+	struct scn_timing t;
 	long long v;
+	int rc;
 
 	snprintf(vs->sched, sizeof(vs->sched), "wlc");
 	vs->kind = LB_KIND_NAT;
@@ -1221,6 +1466,14 @@ static int scn_bind_vs_spec(struct scn_ctx *ctx, const struct lex_node *n, struc
 	vs->sched_conf.d = 2;
 	vs->sched_conf.mh_size = 4093;
 	vs->loc = n->tok[0].loc;
+	vs->delay_loop_ns = 60 * CHECK_NS_PER_S;
+	vs->connect_timeout_ns = 5 * CHECK_NS_PER_S;
+	vs->retry = CHECK_UNSET;
+	vs->delay_before_retry_ns = CHECK_UNSET;
+	vs->warmup_ns = CHECK_UNSET;
+	vs->quorum = 1;
+	t = (struct scn_timing){ &vs->delay_loop_ns, &vs->connect_timeout_ns,
+				 &vs->delay_before_retry_ns, &vs->warmup_ns, &vs->retry };
 	sp->weight = 1;
 	/* real servers take the VS-wide defaults wherever these are written */
 	for (size_t k = 0; k < n->nkids; k++) {
@@ -1232,6 +1485,36 @@ static int scn_bind_vs_spec(struct scn_ctx *ctx, const struct lex_node *n, struc
 					 "unknown keyword \"%s\" in virtual_server", kw);
 		} else if (!strcmp(kw, "real_server")) {
 			continue;
+		} else if ((rc = scn_kad_timing(ctx, s, &t, 1)) != 0) {
+			if (rc < 0)
+				return rc;
+		} else if (!strcmp(kw, "alpha")) {
+			if (scn_kad_flag(ctx, s, &vs->alpha))
+				return -EINVAL;
+		} else if (!strcmp(kw, "sorry_server_inhibit")) {
+			if (scn_kad_flag(ctx, s, &vs->sorry_server_inhibit))
+				return -EINVAL;
+		} else if (!strcmp(kw, "quorum") || !strcmp(kw, "hysteresis")) {
+			bool q = kw[0] == 'q';
+
+			if (scn_need_args(ctx, s, 1, 1, q ? "a weight >= 1" : "a weight >= 0") ||
+			    scn_kad_int(ctx, kw, &s->tok[1], q ? 1 : 0, UINT32_MAX, &v))
+				return -EINVAL;
+			if (q)
+				vs->quorum = v;
+			else
+				vs->hysteresis = v;
+		} else if (!strcmp(kw, "sorry_server")) {
+			if (scn_need_args(ctx, s, 1, 2, "'sorry_server IP [PORT]'") ||
+			    scn_addr(ctx, &s->tok[1], kw, &vs->sorry_addr))
+				return -EINVAL;
+			vs->sorry_port = 0;
+			if (s->ntok == 3) {
+				if (scn_kad_int(ctx, "sorry_server port", &s->tok[2], 1, 65535, &v))
+					return -EINVAL;
+				vs->sorry_port = (uint16_t)v;
+			}
+			vs->sorry_server = true;
 		} else if (!strcmp(kw, "lb_algo") || !strcmp(kw, "lvs_sched")) {
 			if (scn_need_args(ctx, s, 1, 1, "a scheduler name"))
 				return -EINVAL;
@@ -1304,6 +1587,7 @@ static int scn_bind_vs_spec(struct scn_ctx *ctx, const struct lex_node *n, struc
 		} else if (!strcmp(kw, "inhibit_on_failure")) {
 			if (scn_kad_flag(ctx, s, &sp->inhibit))
 				return -EINVAL;
+			vs->inhibit_on_failure = sp->inhibit;
 		} else if (scn_in_list(kad_vs_keywords, kw)) {
 			scn_warn_unmodelled(ctx, &s->tok[0]);
 		} else {
@@ -1425,6 +1709,7 @@ static int scn_vs_add(struct scn_ctx *ctx, size_t didx, const struct scn_vs_spec
 					 name, lb_addr_port_fmt(&rs.addr, rs.port, b, sizeof(b)));
 				continue;
 			}
+			scn_rs_copy_checkers(&rs, &rp->rs);
 			vs.rs = xrealloc(vs.rs, (vs.nrs + 1) * sizeof(*vs.rs));
 			vs.rs[vs.nrs++] = rs;
 		}
@@ -1545,6 +1830,8 @@ static int scn_bind_vs(struct scn_ctx *ctx, size_t didx, const struct lex_node *
 			ret = scn_vs_add(ctx, didx, &sp, &a, port, 0);
 	}
 out_free:
+	for (size_t i = 0; i < sp.nrs; i++)
+		free(sp.rs[i].rs.checkers);
 	free(sp.rs);
 	return ret;
 }
@@ -2147,6 +2434,24 @@ static int scn_check(struct scn_ctx *ctx)
 				if (!nimplicit++)
 					first = rs->loc;
 			}
+	/* a sorry server is a server too: the same default model when not written */
+	for (size_t d = 0; d < scn->ndirectors; d++)
+		for (size_t v = 0; v < scn->directors[d].nvs; v++) {
+			const struct scn_vs *vs = &scn->directors[d].vs[v];
+			struct scn_server *s;
+
+			if (!vs->sorry_server || scenario_find_server(scn, &vs->sorry_addr))
+				continue;
+			scn->servers =
+				xrealloc(scn->servers, (scn->nservers + 1) * sizeof(*scn->servers));
+			s = &scn->servers[scn->nservers++];
+			*s = tmpl;
+			s->addr = vs->sorry_addr;
+			s->implicit = true;
+			s->loc = vs->loc;
+			if (!nimplicit++)
+				first = vs->loc;
+		}
 	if (nimplicit)
 		scn_warn(ctx, &first,
 			 "%zu real server(s) have no server block: default servers used (workers "
@@ -2161,7 +2466,10 @@ static int scn_check(struct scn_ctx *ctx)
 			for (size_t v = 0; v < scn->directors[d].nvs && !used; v++)
 				for (size_t r = 0; r < scn->directors[d].vs[v].nrs && !used; r++)
 					used = lb_addr_eq(&scn->directors[d].vs[v].rs[r].addr,
-							  &s->addr);
+							  &s->addr) ||
+					       (scn->directors[d].vs[v].sorry_server &&
+						lb_addr_eq(&scn->directors[d].vs[v].sorry_addr,
+							   &s->addr));
 		if (!used) {
 			char buf[LB_ADDR_STRLEN];
 
@@ -2251,8 +2559,13 @@ void scenario_free(struct scenario *scn)
 		free(scn->links[i].name);
 	free(scn->links);
 	for (size_t i = 0; i < scn->ndirectors; i++) {
-		for (size_t v = 0; v < scn->directors[i].nvs; v++)
-			free(scn->directors[i].vs[v].rs);
+		for (size_t v = 0; v < scn->directors[i].nvs; v++) {
+			struct scn_vs *vs = &scn->directors[i].vs[v];
+
+			for (size_t r = 0; r < vs->nrs; r++)
+				free(vs->rs[r].checkers);
+			free(vs->rs);
+		}
 		free(scn->directors[i].vs);
 		free(scn->directors[i].name);
 	}

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "algorithms/check/checker.h"
 #include "algorithms/ipvs/service.h"
 #include "algorithms/wire/addr.h"
 #include "sim/dist.h"
@@ -108,6 +109,18 @@ struct scn_link {
 	struct scn_loc loc;
 };
 
+/*
+ * One checker block of a real_server (TCP_CHECK, HTTP_GET, ...): keepalived's
+ * settings as the checker module takes them (times in ns, CHECK_UNSET =
+ * inherit from the real server, then the virtual server, then the kind's
+ * default; HTTP urls with digest and status ranges; MISC timeout/dynamic).
+ */
+struct scn_checker {
+	struct check_conf conf;
+	char misc_path[128];	   /* MISC_CHECK: informational, the script is simulated */
+	struct scn_loc loc;
+};
+
 struct scn_rs {
 	struct lb_addr addr;
 	uint16_t port;
@@ -115,6 +128,12 @@ struct scn_rs {
 	uint32_t uthreshold;
 	uint32_t lthreshold;
 	bool inhibit_on_failure;
+	int alpha;		   /* CHECK_UNSET, 0 or 1 */
+	/* checker timings written in the real_server block; CHECK_UNSET = the VS's */
+	int64_t delay_loop_ns, connect_timeout_ns, delay_before_retry_ns, warmup_ns;
+	int retry;
+	struct scn_checker *checkers; /* owned */
+	size_t ncheckers;
 	struct scn_loc loc;
 };
 
@@ -128,6 +147,20 @@ struct scn_vs {
 	enum lb_kind kind;	   /* default NAT, as keepalived */
 	uint32_t persistence_timeout_s;
 	struct lb_addr persistence_mask;
+	/* health checking (keepalived's virtual_server keywords, spec 4.7) */
+	int64_t delay_loop_ns;	   /* default 60 s */
+	int64_t connect_timeout_ns; /* default 5 s */
+	int retry;		   /* CHECK_UNSET, else >= 1 */
+	int64_t delay_before_retry_ns; /* CHECK_UNSET */
+	int64_t warmup_ns;	   /* CHECK_UNSET = each checker's delay_loop */
+	bool alpha;
+	bool inhibit_on_failure;
+	int64_t quorum;		   /* default 1 */
+	int64_t hysteresis;	   /* default 0 */
+	bool sorry_server;	   /* sorry_server IP [PORT] given */
+	struct lb_addr sorry_addr;
+	uint16_t sorry_port;	   /* 0 = the VS port */
+	bool sorry_server_inhibit;
 	struct scn_rs *rs;
 	size_t nrs;
 	struct scn_loc loc;

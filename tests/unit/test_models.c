@@ -5,8 +5,9 @@
  * and checked against what the model promises: weights split traffic,
  * link latency adds round trips, a NAT director saturates where DR does
  * not, a full backlog refuses, a down server fails, processor sharing is
- * insensitive to the service distribution, and every algorithm sees the
- * same workload.
+ * insensitive to the service distribution, every algorithm sees the
+ * same workload, and keepalived's checkers remove (or quiesce) a failed
+ * server after their detection time and fall back to the sorry server.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -534,6 +535,152 @@ static void test_fault_link(void)
 	scenario_free(scn);
 }
 
+/* ---- keepalived's health checkers (models/health.c) ---- */
+
+#define MODELS_CHECK_RS(ADDR, EXTRA)                                                        \
+	" real_server " ADDR " 80 {\n weight 1\n" EXTRA " TCP_CHECK {\n connect_timeout 2\n"  \
+	" retry 2\n delay_before_retry 1\n }\n }\n"
+
+/* Two checked servers, DR rr, 200/s; <extra_rs2> goes into the second one's block. */
+#define MODELS_CHECKED(DURATION, EXTRA_RS2, FAULTS)                                          \
+	"simulation { duration " DURATION " seed 1 }\n"                                      \
+	"clients c { sources 192.0.2.0/24 arrival poisson 200/s target 10.0.0.1:80\n"        \
+	"            service exponential 5ms }\n"                                            \
+	"server 10.0.1.1 { workers 2 }\nserver 10.0.1.2 { workers 2 }\n"                     \
+	"director d { virtual_server 10.0.0.1 80 {\n lb_algo rr\n lb_kind DR\n protocol TCP\n" \
+	" delay_loop 3\n warmup 0\n" MODELS_CHECK_RS("10.0.1.1", "")                          \
+		MODELS_CHECK_RS("10.0.1.2", EXTRA_RS2) "} }\nfault {\n" FAULTS "}\n"
+
+/*
+ * keepalived's detection time for a TCP_CHECK (L 3 s, C 2 s, R 2, B 1 s,
+ * warmup 0) whose server dies silently at <fail_s>: attempts run at 1 s,
+ * then every L plus the 100 us probe round trip; the first one after the
+ * death times out, R retries follow B after each timeout (spec 5.5).
+ */
+static double models_detection_s(double fail_s)
+{
+	double t = 1.0, l = 3.0, c = 2.0, b = 1.0, rtt = 100e-6;
+	int retry = 2;
+
+	while (t < fail_s)
+		t += l + rtt;
+	return t - fail_s + (retry + 1) * c + retry * b;
+}
+
+/* A failed server is removed after the detection time, and re-added after recovery. */
+static void test_check_removes(void)
+{
+	struct scenario *scn = models_load(
+		MODELS_CHECKED("60s", "",
+			       " at 10s fail server 10.0.1.2\n at 40s recover server 10.0.1.2\n"));
+	double expect = models_detection_s(10.0) * 200 * 0.5;
+	struct run_result *r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	CU_ASSERT_EQUAL(scn->directors[0].vs[0].rs[1].ncheckers, 1);
+	r = models_run(scn, NULL, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	/* about 8 s of half the traffic fails, not the 30 s without checkers */
+	CU_ASSERT(r->failed > 0.8 * expect && r->failed < 1.2 * expect);
+	/* before: 10 s x 100/s; after recovery (re-added within one delay_loop): ~17 s x 100/s */
+	CU_ASSERT(r->servers[1].requests > 2200);
+	CU_ASSERT(r->servers[1].connections < 1000 + 1.2 * expect + 2100);
+	run_result_free(r);
+	scenario_free(scn);
+}
+
+/* Run <scn> and hand back the world, not freed (for IPVS state checks). */
+static struct world *models_world(const struct scenario *scn)
+{
+	struct world_opts wo = { .seed = 1, .seed_set = true };
+	struct world *w;
+	char err[512];
+
+	if (world_new(scn, &wo, &w, err, sizeof(err))) {
+		fprintf(stderr, "\n%s\n", err);
+		return NULL;
+	}
+	world_run(w);
+	return w;
+}
+
+/* Without inhibit_on_failure the dest leaves the service; with it, it stays at weight 0. */
+static void test_check_inhibit(void)
+{
+	struct scenario *plain =
+		models_load(MODELS_CHECKED("30s", "", " at 10s fail server 10.0.1.2\n"));
+	struct scenario *inh = models_load(
+		MODELS_CHECKED("30s", " inhibit_on_failure\n", " at 10s fail server 10.0.1.2\n"));
+	struct lb_addr a;
+	struct world *w;
+	struct mvs *v;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(plain);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(inh);
+	CU_ASSERT_EQUAL_FATAL(lb_addr_parse("10.0.1.2", &a), 0);
+	w = models_world(plain);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	v = &w->dirs[0].vs[0];
+	CU_ASSERT_PTR_NULL(lb_service_find_dest(&v->svc, &a, 80));
+	CU_ASSERT_PTR_NOT_NULL(lb_service_find_dest(&v->svc, &v->rs[0].dest->addr, 80));
+	world_free(w);
+	w = models_world(inh);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	v = &w->dirs[0].vs[0];
+	CU_ASSERT_PTR_EQUAL(lb_service_find_dest(&v->svc, &a, 80), v->rs[1].dest);
+	CU_ASSERT_EQUAL(v->rs[1].dest->weight, 0);
+	CU_ASSERT_EQUAL(v->rs[0].dest->weight, 1);
+	CU_ASSERT(w->failed > 600 && w->failed < 1000);
+	world_free(w);
+	scenario_free(plain);
+	scenario_free(inh);
+}
+
+/*
+ * dr-http's service (alpha, quorum 150, hysteresis 20, sorry_server .29,
+ * HTTP_GET with a digest): once both weight-100 servers fail, the alive
+ * weight 50 is below quorum - hysteresis and traffic goes to the sorry server.
+ */
+static void test_check_sorry(void)
+{
+	struct scenario *scn = models_load(
+		"simulation { duration 40s seed 1 }\n"
+		"clients c { sources 192.0.2.0/24 arrival poisson 100/s target 10.10.0.100:80\n"
+		"            service exponential 5ms }\n"
+		"director d { virtual_server 10.10.0.100 80 {\n delay_loop 3\n lb_algo wlc\n"
+		" lb_kind DR\n protocol TCP\n alpha\n quorum 150\n hysteresis 20\n"
+		" sorry_server 10.10.0.29 80\n"
+		" real_server 10.10.0.21 80 {\n weight 100\n HTTP_GET {\n url {\n path /\n"
+		" digest 5d41402abc4b2a76b9719d911017c592\n }\n connect_timeout 2\n retry 2\n"
+		" delay_before_retry 1\n }\n }\n"
+		" real_server 10.10.0.22 80 {\n weight 100\n TCP_CHECK {\n connect_timeout 2\n }\n }\n"
+		" real_server 10.10.0.23 80 {\n weight 50\n inhibit_on_failure\n HTTP_GET {\n"
+		" url {\n path /healthz\n status_code 200-299 304\n }\n }\n }\n} }\n"
+		"fault {\n at 10s fail server 10.10.0.21\n at 10s fail server 10.10.0.22\n}\n");
+	struct world *w;
+	struct lb_addr a;
+	struct server *sorry;
+	struct mvs *v;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	CU_ASSERT_EQUAL_FATAL(lb_addr_parse("10.10.0.29", &a), 0);
+	w = models_world(scn);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	v = &w->dirs[0].vs[0];
+	sorry = world_find_server(w, &a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sorry);
+	/* alpha: the sorry server serves until the first checks pass (1..4 s), then from
+	 * about 20 s (at most 10 + 11 s) to the end */
+	CU_ASSERT(sorry->completed > 1500 && sorry->completed < 2400);
+	CU_ASSERT_PTR_EQUAL(lb_service_find_dest(&v->svc, &a, 80), v->rs[v->nrs].dest);
+	/* the alive .23 leaves the schedule too: inhibit_on_failure keeps it at weight 0 */
+	CU_ASSERT_PTR_EQUAL(lb_service_find_dest(&v->svc, &v->cfg->rs[2].addr, 80), v->rs[2].dest);
+	CU_ASSERT_EQUAL(v->rs[2].dest->weight, 0);
+	CU_ASSERT_PTR_NULL(lb_service_find_dest(&v->svc, &v->cfg->rs[0].addr, 80));
+	world_free(w);
+	scenario_free(scn);
+}
+
 int test_models_register(void)
 {
 	CU_pSuite s = CU_add_suite("models", NULL, NULL);
@@ -554,7 +701,10 @@ int test_models_register(void)
 	    !CU_add_test(s, "persistence", test_persistence) ||
 	    !CU_add_test(s, "lvs_timeouts", test_lvs_timeouts) ||
 	    !CU_add_test(s, "faults", test_faults) ||
-	    !CU_add_test(s, "fault on a link", test_fault_link))
+	    !CU_add_test(s, "fault on a link", test_fault_link) ||
+	    !CU_add_test(s, "checkers remove a failed server", test_check_removes) ||
+	    !CU_add_test(s, "checkers with inhibit_on_failure", test_check_inhibit) ||
+	    !CU_add_test(s, "checkers: quorum and sorry server", test_check_sorry))
 		return CU_get_error();
 	return CUE_SUCCESS;
 }

@@ -79,8 +79,10 @@ static void test_fixture_dr_http(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
 		CU_ASSERT_TRUE(scn->nwarnings > 0);
 		CU_ASSERT_EQUAL(count_warnings(scn, "'vrrp_instance' is not modelled yet"), 1);
-		CU_ASSERT_EQUAL(count_warnings(scn, "'HTTP_GET' is not modelled yet"), 1);
-		CU_ASSERT_EQUAL(count_warnings(scn, "3 real server(s) have no server block"), 1);
+		CU_ASSERT_EQUAL(count_warnings(scn, "'HTTP_GET' is not modelled yet"), 0);
+		CU_ASSERT_EQUAL(count_warnings(scn, "'quorum' is not modelled yet"), 0);
+		/* the three real servers and the sorry server */
+		CU_ASSERT_EQUAL(count_warnings(scn, "4 real server(s) have no server block"), 1);
 		CU_ASSERT_EQUAL_FATAL(scn->ndirectors, 1);
 		CU_ASSERT_STRING_EQUAL(scn->directors[0].name, "director");
 		CU_ASSERT_EQUAL(scn->directors[0].cpu_per_packet_ns, 1000);
@@ -100,8 +102,39 @@ static void test_fixture_dr_http(void)
 		CU_ASSERT_TRUE(vs->rs[2].inhibit_on_failure);
 		CU_ASSERT_EQUAL(vs->rs[0].loc.line, 55);
 		CU_ASSERT_EQUAL(vs->rs[0].loc.col, 5);
-		CU_ASSERT_EQUAL(scn->nservers, 3);
-		CU_ASSERT_TRUE(scn->nservers == 3 && scn->servers[2].implicit);
+		CU_ASSERT_EQUAL(scn->nservers, 4);
+		CU_ASSERT_TRUE(scn->nservers == 4 && scn->servers[3].implicit);
+		/* health checking: VS timings, quorum, sorry server; HTTP_GET urls */
+		CU_ASSERT_EQUAL(vs->delay_loop_ns, 3 * SIM_SEC);
+		CU_ASSERT_EQUAL(vs->connect_timeout_ns, 5 * SIM_SEC);
+		CU_ASSERT_EQUAL(vs->retry, CHECK_UNSET);
+		CU_ASSERT_TRUE(vs->alpha);
+		CU_ASSERT_EQUAL(vs->quorum, 150);
+		CU_ASSERT_EQUAL(vs->hysteresis, 20);
+		CU_ASSERT_TRUE(vs->sorry_server);
+		CU_ASSERT_TRUE(addr_is(&vs->sorry_addr, "10.10.0.29"));
+		CU_ASSERT_EQUAL(vs->sorry_port, 80);
+		CU_ASSERT_EQUAL_FATAL(vs->rs[0].ncheckers, 1);
+		{
+			const struct check_conf *c = &vs->rs[0].checkers[0].conf;
+
+			CU_ASSERT_EQUAL(c->kind, CHECK_HTTP);
+			CU_ASSERT_EQUAL(c->connect_timeout_ns, 2 * SIM_SEC);
+			CU_ASSERT_EQUAL(c->retry, 2);
+			CU_ASSERT_EQUAL(c->delay_before_retry_ns, SIM_SEC);
+			CU_ASSERT_EQUAL(c->delay_loop_ns, CHECK_UNSET);
+			CU_ASSERT_EQUAL_FATAL(c->n_urls, 2);
+			CU_ASSERT_EQUAL(c->urls[0].n_status, 1);
+			CU_ASSERT_EQUAL(c->urls[0].status[0].lo, 200);
+			CU_ASSERT_STRING_EQUAL(c->urls[1].digest, "5d41402abc4b2a76b9719d911017c592");
+			CU_ASSERT_EQUAL(c->urls[1].n_status, 0);
+			c = &vs->rs[2].checkers[0].conf;
+			CU_ASSERT_EQUAL_FATAL(c->n_urls, 1);
+			CU_ASSERT_STRING_EQUAL(c->urls[0].path, "/healthz");
+			CU_ASSERT_EQUAL(c->urls[0].n_status, 2);
+			CU_ASSERT_EQUAL(c->urls[0].status[0].hi, 299);
+			CU_ASSERT_EQUAL(c->urls[0].status[1].lo, 304);
+		}
 		CU_ASSERT_EQUAL(scn->nclients, 0);
 		scenario_free(scn);
 	}
@@ -144,7 +177,24 @@ static void test_fixture_nat_sync(void)
 		CU_ASSERT_EQUAL_FATAL(vs->nrs, 2);
 		check_rs(&vs->rs[0], "172.16.10.21", 53, 1);
 		check_rs(&vs->rs[1], "172.16.10.22", 53, 1);
-		CU_ASSERT_EQUAL(scn->nservers, 3);
+		CU_ASSERT_EQUAL_FATAL(vs->rs[0].ncheckers, 1);
+		CU_ASSERT_EQUAL(vs->rs[0].checkers[0].conf.kind, CHECK_DNS);
+		CU_ASSERT_EQUAL(vs->rs[0].checkers[0].conf.retry, CHECK_UNSET);
+		CU_ASSERT_EQUAL(vs->delay_loop_ns, 10 * SIM_SEC);
+		/* the three real servers and the sorry server 172.16.10.29 */
+		CU_ASSERT_EQUAL(scn->nservers, 4);
+		vs = &scn->directors[0].vs[0];
+		CU_ASSERT_TRUE(vs->sorry_server && vs->sorry_port == 8443);
+		CU_ASSERT_EQUAL(vs->delay_loop_ns, 5 * SIM_SEC);
+		CU_ASSERT_EQUAL_FATAL(vs->rs[0].ncheckers, 1);
+		CU_ASSERT_EQUAL(vs->rs[0].checkers[0].conf.kind, CHECK_TCP);
+		CU_ASSERT_EQUAL(vs->rs[0].checkers[0].conf.retry, 3);
+		CU_ASSERT_EQUAL(vs->rs[0].checkers[0].conf.connect_timeout_ns, 2 * SIM_SEC);
+		CU_ASSERT_EQUAL_FATAL(vs->rs[2].ncheckers, 1);
+		CU_ASSERT_EQUAL(vs->rs[2].checkers[0].conf.kind, CHECK_MISC);
+		CU_ASSERT_EQUAL(vs->rs[2].checkers[0].conf.misc_timeout_ns, 4 * SIM_SEC);
+		CU_ASSERT_STRING_EQUAL(vs->rs[2].checkers[0].misc_path,
+				       "/usr/local/lib/lbsim/check_rs.sh 172.16.10.23 8443");
 		scenario_free(scn);
 	}
 }
@@ -160,7 +210,7 @@ static void test_fixture_dual_master(void)
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
 		CU_ASSERT_EQUAL(count_warnings(scn, "'vrrp_instance' is not modelled yet"), 1);
-		CU_ASSERT_EQUAL(count_warnings(scn, "'SSL_GET' is not modelled yet"), 1);
+		CU_ASSERT_EQUAL(count_warnings(scn, "'SSL_GET' is not modelled yet"), 0);
 		CU_ASSERT_EQUAL_FATAL(scn->ndirectors, 1);
 		d = &scn->directors[0];
 		/* "virtual_server group WEB_AA" is one service per group member */
@@ -661,6 +711,10 @@ static void test_bad_files(void)
 		{ "empty_expect_value.conf", "7:10", "p99_response: expected 2 value(s)" },
 		{ "bad_group.conf", "1:22", "no virtual_server_group named 'NOPE'" },
 		{ "bad_enum.conf", "1:23", "fidelity: expected request or packet, got 'flow'" },
+		{ "bad_status_code.conf", "7:17", "status_code: expected codes 100..599" },
+		{ "bad_retry.conf", "5:10", "retry: expected an integer 0..2147483647, got '-1'" },
+		{ "bad_digest.conf", "7:11", "digest: expected an MD5 of 32 hex digits" },
+		{ "http_no_url.conf", "4:3", "HTTP_GET needs at least one url" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -1,0 +1,348 @@
+/*
+ * models/health.c - keepalived's health checkers running inside `lbsim run`.
+ *
+ * One per virtual service that has at least one checker block: it builds
+ * the algorithms/check module's configuration from the scenario, runs it on
+ * the director's simulated clock, and answers its probes from the server
+ * models: an answer comes one round trip on the server's link later (twice
+ * the link latency, at least 100 us) - OK when the server and its link are
+ * up, REFUSED when its backlog is full, and nothing at all when the server
+ * is down or its link cut, so the checker's connect_timeout decides, as
+ * with a blackholed real server. HTTP_GET/SSL_GET get status 200 and the
+ * body the url expects; MISC_CHECK's script exits 0, or 1 when the server is
+ * down. The checker's verdicts act on the IPVS service the traffic uses:
+ * a failed real server's destination is deleted (IPVS keeps it in the trash,
+ * with its connections, so models/client.c's pointers stay valid), or set to
+ * weight 0 with inhibit_on_failure; a recovered one is added back; the sorry
+ * server is added while quorum is lost.
+ *
+ * Called at world start (health_start) and then only by its own timer and
+ * probe events: a few events per checker and delay_loop. Size: one probe
+ * slot per checker.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "models/health.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algorithms/check/checker.h"
+#include "models/model.h"
+#include "sim/rng.h"
+#include "sim/xalloc.h"
+
+#define HEALTH_MIN_RTT_NS (100 * SIM_USEC)
+
+/* One checker's attempt in flight: its answer is decided when it is sent. */
+struct health_probe {
+	struct check_checker *ck;
+	uint64_t attempt;
+	struct check_result res;
+	struct sim_handle ev;
+	bool pending;
+};
+
+struct health {
+	struct mvs *v;
+	struct lb_env env;		/* the director's clock, a quiet log */
+	struct check_vs *cv;
+	struct check_callbacks cb;
+	struct check_conf *cks;		/* every checker, real server by real server */
+	size_t ncks;
+	size_t *ck_base;		/* per real server: its first checker in cks/probes */
+	struct health_probe *probes;	/* parallel to cks */
+	gsl_rng *rng;
+};
+
+/* The model of real server <rs> (CHECK_RS_SORRY: the sorry server, kept last). */
+static struct rs *health_rs(struct health *h, int rs)
+{
+	return &h->v->rs[rs == CHECK_RS_SORRY ? h->v->nrs : (size_t)rs];
+}
+
+static sim_time_t health_probe_fire(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct health *h = ctx;
+	struct health_probe *p = &h->probes[arg];
+
+	if (p->pending) {
+		p->pending = false;
+		check_probe_done(p->ck, p->attempt, &p->res);
+	}
+	return SIM_NOMORE;
+}
+
+/*
+ * One attempt of checker <ci> of real server <rs>: the answer is what the
+ * server model would say now, delivered a round trip later; no answer at all
+ * when the server or its link is down (the checker's timeout fires).
+ */
+static void health_probe_start(void *ctx, struct check_checker *ck, int rs, int ci, int url,
+			       uint64_t attempt, int64_t timeout_ns)
+{
+	struct health *h = ctx;
+	struct world *w = h->v->dir->w;
+	size_t idx = h->ck_base[rs] + (size_t)ci;
+	const struct check_conf *c = &h->cks[idx];
+	struct health_probe *p = &h->probes[idx];
+	struct server *s = health_rs(h, rs)->srv;
+	struct mlink *l = s->link;
+	bool up = s->up && (!l || l->up);
+	sim_time_t rtt = l ? 2 * l->cfg->latency_ns : 0;
+
+	(void)timeout_ns;
+	if (p->pending)
+		sim_cancel(w->sim, p->ev);
+	p->pending = false;
+	memset(&p->res, 0, sizeof(p->res));
+	if (c->kind == CHECK_MISC) {
+		/* the script runs on the director: it always exits */
+		p->res.outcome = CHECK_RESULT_EXIT;
+		p->res.exit_code = up ? 0 : 1;
+	} else if (!up) {
+		return;
+	} else if (server_waiting(s) >= s->cfg->backlog) {
+		p->res.outcome = CHECK_RESULT_REFUSED;
+	} else if (c->kind == CHECK_HTTP || c->kind == CHECK_SSL) {
+		p->res.outcome = CHECK_RESULT_HTTP;
+		p->res.status = 200;
+		if (url >= 0 && url < c->n_urls)
+			memcpy(p->res.digest, c->urls[url].digest, sizeof(p->res.digest));
+	} else {
+		p->res.outcome = CHECK_RESULT_OK;
+	}
+	if (rtt < HEALTH_MIN_RTT_NS)
+		rtt = HEALTH_MIN_RTT_NS;
+	p->ck = ck;
+	p->attempt = attempt;
+	p->pending = true;
+	p->ev = sim_schedule(w->sim, sim_now(w->sim) + rtt, health_probe_fire, h, idx);
+}
+
+/* The attempt timed out or the checker stopped: forget its answer. */
+static void health_probe_cancel(void *ctx, struct check_checker *ck, uint64_t attempt)
+{
+	struct health *h = ctx;
+
+	for (size_t i = 0; i < h->ncks; i++) {
+		struct health_probe *p = &h->probes[i];
+
+		if (p->pending && p->ck == ck && p->attempt == attempt) {
+			sim_cancel(h->v->dir->w->sim, p->ev);
+			p->pending = false;
+		}
+	}
+}
+
+/* The destination's port: a real server's, or the sorry server's (VS port if none). */
+static uint16_t health_port(struct health *h, int rs)
+{
+	const struct scn_vs *vc = h->v->cfg;
+
+	if (rs != CHECK_RS_SORRY)
+		return vc->rs[rs].port;
+	if (vc->kind != LB_KIND_NAT || !vc->sorry_port)
+		return vc->port;
+	return vc->sorry_port;
+}
+
+static int health_weight(int64_t w)
+{
+	return w > INT32_MAX ? INT32_MAX : w < 0 ? 0 : (int)w;
+}
+
+/*
+ * Add the destination of <rs> with <weight>. At start the director already
+ * holds it (built from the scenario): then only its weight is set. A
+ * deleted one is revived from the trash by IPVS, the same object.
+ */
+static void health_rs_up(void *ctx, int rs, int64_t weight)
+{
+	struct health *h = ctx;
+	struct mvs *v = h->v;
+	struct rs *m = health_rs(h, rs);
+	const struct lb_addr *a = rs == CHECK_RS_SORRY ? &v->cfg->sorry_addr : &v->cfg->rs[rs].addr;
+	uint16_t port = health_port(h, rs);
+	uint32_t uth = rs == CHECK_RS_SORRY ? 0 : v->cfg->rs[rs].uthreshold;
+	uint32_t lth = rs == CHECK_RS_SORRY ? 0 : v->cfg->rs[rs].lthreshold;
+	struct lb_dest *d = lb_service_find_dest(&v->svc, a, port);
+
+	if (d) {
+		lb_service_edit_dest(&v->svc, d, health_weight(weight), uth, lth);
+	} else if (lb_service_add_dest(&v->svc, a, port, health_weight(weight), uth, lth, &d)) {
+		return; /* the service logged why */
+	}
+	d->owner = m;
+	m->dest = d;
+}
+
+/* Delete the destination of <rs>; its connections stay, as in IPVS. */
+static void health_rs_down(void *ctx, int rs)
+{
+	struct health *h = ctx;
+	struct mvs *v = h->v;
+	struct rs *m = health_rs(h, rs);
+
+	if (!m->dest || lb_service_del_dest(&v->svc, m->dest))
+		return;
+	if (v->tabled && v->dir->tab)
+		lb_conn_table_dest_removed(v->dir->tab, m->dest);
+}
+
+static void health_rs_weight(void *ctx, int rs, int64_t weight)
+{
+	struct health *h = ctx;
+	struct lb_dest *d = health_rs(h, rs)->dest;
+
+	if (d)
+		lb_service_edit_dest(&h->v->svc, d, health_weight(weight), d->u_threshold,
+				     d->l_threshold);
+}
+
+/* Uniform in [0, max_ns], from the service's checker stream. */
+static int64_t health_rand_ns(void *ctx, int64_t max_ns)
+{
+	struct health *h = ctx;
+	int64_t r = (int64_t)(gsl_rng_uniform(h->rng) * ((double)max_ns + 1.0));
+
+	return r > max_ns ? max_ns : r;
+}
+
+/* The checkers log through keepalived's syslog: not the IPVS log the report counts. */
+static void health_env_log(void *ctx, int level, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)level;
+	(void)fmt;
+}
+
+/*
+ * Build the checkers of <v> (its real servers and director must be built;
+ * v->rs must have room for the sorry server after the real servers). *out
+ * is NULL when no real server of <v> has a checker. Returns 0, or -EINVAL
+ * with "file:line:col: error: ..." in <err> when the checker module refuses
+ * the configuration. The caller frees *out with health_free.
+ */
+int health_new(struct mvs *v, struct health **out, char *err, size_t errlen)
+{
+	const struct scn_vs *c = v->cfg;
+	struct director *d = v->dir;
+	struct check_vs_conf vc;
+	struct check_rs_conf *rc;
+	struct health *h;
+	char name[LB_ADDR_STRLEN + 48];
+	size_t n = 0;
+	int ret;
+
+	*out = NULL;
+	for (size_t i = 0; i < c->nrs; i++)
+		n += c->rs[i].ncheckers;
+	if (!n)
+		return 0;
+	h = xcalloc(1, sizeof(*h));
+	h->v = v;
+	h->env = d->env;
+	h->env.log = health_env_log;
+	h->ncks = n;
+	h->cks = xcalloc(n, sizeof(*h->cks));
+	h->probes = xcalloc(n, sizeof(*h->probes));
+	h->ck_base = xcalloc(c->nrs, sizeof(*h->ck_base));
+	rc = xcalloc(c->nrs, sizeof(*rc));
+	n = 0;
+	for (size_t i = 0; i < c->nrs; i++) {
+		const struct scn_rs *r = &c->rs[i];
+
+		h->ck_base[i] = n;
+		for (size_t k = 0; k < r->ncheckers; k++)
+			h->cks[n + k] = r->checkers[k].conf;
+		check_rs_conf_init(&rc[i]);
+		lb_addr_port_fmt(&r->addr, r->port, rc[i].name, sizeof(rc[i].name));
+		rc[i].weight = r->weight;
+		rc[i].inhibit_on_failure = r->inhibit_on_failure;
+		rc[i].alpha = r->alpha;
+		rc[i].delay_loop_ns = r->delay_loop_ns;
+		rc[i].connect_timeout_ns = r->connect_timeout_ns;
+		rc[i].delay_before_retry_ns = r->delay_before_retry_ns;
+		rc[i].warmup_ns = r->warmup_ns;
+		rc[i].retry = r->retry;
+		rc[i].checkers = &h->cks[n];
+		rc[i].n_checkers = r->ncheckers;
+		n += r->ncheckers;
+	}
+	check_vs_conf_init(&vc);
+	lb_addr_port_fmt(&c->addr, c->port, vc.name, sizeof(vc.name));
+	vc.delay_loop_ns = c->delay_loop_ns;
+	vc.connect_timeout_ns = c->connect_timeout_ns;
+	vc.retry = c->retry;
+	vc.delay_before_retry_ns = c->delay_before_retry_ns;
+	vc.warmup_ns = c->warmup_ns;
+	vc.inhibit_on_failure = c->inhibit_on_failure;
+	vc.alpha = c->alpha;
+	vc.quorum = c->quorum;
+	vc.hysteresis = c->hysteresis;
+	vc.sorry_server = c->sorry_server;
+	vc.sorry_server_inhibit = c->sorry_server_inhibit;
+	vc.rs = rc;
+	vc.n_rs = c->nrs;
+	h->cb = (struct check_callbacks){
+		.ctx = h,
+		.probe_start = health_probe_start,
+		.probe_cancel = health_probe_cancel,
+		.rs_up = health_rs_up,
+		.rs_down = health_rs_down,
+		.rs_weight = health_rs_weight,
+		.rand_ns = health_rand_ns,
+	};
+	snprintf(name, sizeof(name), "director.%s.vs.%s.checks", d->cfg->name, vc.name);
+	h->rng = rng_stream_new(d->w->seed, name);
+	ret = check_vs_new(&vc, &h->env, &h->cb, &h->cv);
+	free(rc);
+	if (ret) {
+		snprintf(err, errlen,
+			 "%s:%d:%d: error: virtual_server %s: health checkers refused (%s)",
+			 c->loc.file, c->loc.line, c->loc.col, vc.name, strerror(-ret));
+		health_free(h);
+		return ret;
+	}
+	*out = h;
+	return 0;
+}
+
+/*
+ * Start the checkers now (time 0 of the run): keepalived's first attempts
+ * come 1 s + warmup later. Real servers the checkers do not put in IPVS at
+ * start (alpha) lose the destination the director was built with. NULL is
+ * accepted.
+ */
+void health_start(struct health *h)
+{
+	if (!h)
+		return;
+	check_vs_start(h->cv);
+	for (size_t i = 0; i < h->v->nrs; i++) {
+		struct rs *m = &h->v->rs[i];
+
+		if (!check_vs_rs_in_ipvs(h->cv, (int)i, NULL) && m->dest &&
+		    lb_service_find_dest(&h->v->svc, &m->dest->addr, m->dest->port) == m->dest)
+			lb_service_del_dest(&h->v->svc, m->dest);
+	}
+}
+
+/* Free <h> (NULL accepted): its timers and probes are cancelled, IPVS is left as is. */
+void health_free(struct health *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->ncks; i++)
+		if (h->probes[i].pending)
+			sim_cancel(h->v->dir->w->sim, h->probes[i].ev);
+	check_vs_free(h->cv);
+	rng_stream_free(h->rng);
+	free(h->cks);
+	free(h->probes);
+	free(h->ck_base);
+	free(h);
+}
