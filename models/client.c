@@ -121,17 +121,7 @@ static void conn_release(struct mconn *c)
 /* Requests k.. of <c> end without an answer; count them as <refused> or failed. */
 static void conn_give_up(struct mconn *c, bool refused)
 {
-	struct world *w = c->pop->w;
-
-	uint64_t n = c->nreq - c->k;
-
-	w->interval_errors += n;
-	if (c->counted) {
-		if (refused)
-			w->refused += n;
-		else
-			w->failed += n;
-	}
+	world_count_lost(c->pop->w, c, refused);
 	conn_release(c);
 }
 
@@ -423,26 +413,9 @@ static void conn_response(struct mconn *c)
 	director_process(c->rs->vs->dir, now, (link_segments(conn_resp_bytes(c)) + 1) / 2, 0);
 	conn_packet(c, LB_CONN_DIR_IN, LB_TCP_ACK);
 	conn_tap(c, WORLD_TAP_ACK, conn_resp_bytes(c), c->k + 1, c->k + 1);
-	if (p->cfg->timeout_ns && rt > p->cfg->timeout_ns) {
-		w->interval_errors++;
-		if (c->counted)
-			w->failed++;
-	} else {
-		w->interval_completed++;
-		if (c->counted) {
-			w->completed++;
-			c->rs->requests++;
-			stat_hist_add(w->response, (uint64_t)rt);
-			if (w->scn->sim.max_requests && w->completed >= w->scn->sim.max_requests)
-				sim_stop(w->sim);
-		}
-	}
+	world_count_answer(w, c, rt);
 	if (++c->k < c->nreq) {
-		double think = p->cfg->think.kind == DIST_DETERMINISTIC
-				       ? p->cfg->think.p[0]
-				       : dist_sample(&p->cfg->think, p->rng_think);
-
-		conn_after(c, sim_time_from_sec(think), CONN_EV_SEND);
+		conn_after(c, population_think_ns(p), CONN_EV_SEND);
 		return;
 	}
 	conn_after(c, link_transit(p->link, LINK_INBOUND, now, 0, 1), CONN_EV_FIN);
@@ -490,6 +463,15 @@ static uint32_t pop_bytes(const struct dist *d, gsl_rng *r)
 	if (v < 0)
 		return 0;
 	return v > 4e9 ? 4000000000u : (uint32_t)(v + 0.5);
+}
+
+/* The client's think time before its next request on a connection. */
+sim_time_t population_think_ns(struct population *p)
+{
+	const struct dist *d = &p->cfg->think;
+
+	return sim_time_from_sec(d->kind == DIST_DETERMINISTIC ? d->p[0]
+							       : dist_sample(d, p->rng_think));
 }
 
 /* A connection is born now: draw everything about it. */

@@ -262,6 +262,9 @@ struct mconn *world_conn_alloc(struct world *w);
 void world_conn_alloc_requests(struct world *w, struct mconn *c);
 void world_conn_free(struct world *w, struct mconn *c);
 struct server *world_find_server(struct world *w, const struct lb_addr *a);
+void world_count_answer(struct world *w, struct mconn *c, sim_time_t rt);
+void world_count_lost(struct world *w, const struct mconn *c, bool refused);
+sim_time_t population_think_ns(struct population *p);
 struct mlink *world_find_link(struct world *w, const char *name);
 
 #endif /* LBSIM_MODELS_MODEL_H */

@@ -217,16 +217,7 @@ static void pk_end(struct mconn *c)
 /* Requests k.. of <c> end without an answer; count them as <refused> or failed. */
 static void pk_give_up(struct mconn *c, bool refused)
 {
-	struct world *w = c->pop->w;
-	uint64_t n = c->nreq - c->k;
-
-	w->interval_errors += n;
-	if (c->counted) {
-		if (refused)
-			w->refused += n;
-		else
-			w->failed += n;
-	}
+	world_count_lost(c->pop->w, c, refused);
 	pk_end(c);
 }
 
@@ -380,28 +371,11 @@ static void pk_response_done(struct mconn *c)
 	sim_time_t rt = now - c->sent_at;
 
 	lb_dest_request_done(c->rs->dest, now, now - c->fwd_at);
-	if (p->cfg->timeout_ns && rt > p->cfg->timeout_ns) {
-		w->interval_errors++;
-		if (c->counted)
-			w->failed++;
-	} else {
-		w->interval_completed++;
-		if (c->counted) {
-			w->completed++;
-			c->rs->requests++;
-			stat_hist_add(w->response, (uint64_t)rt);
-			if (w->scn->sim.max_requests && w->completed >= w->scn->sim.max_requests)
-				sim_stop(w->sim);
-		}
-	}
+	world_count_answer(w, c, rt);
 	c->pk.sent_base += pk_req_bytes(c, c->k);
 	c->pk.recv_base += pk_resp_bytes(c, c->k);
 	if (++c->k < c->nreq) {
-		double think = p->cfg->think.kind == DIST_DETERMINISTIC
-				       ? p->cfg->think.p[0]
-				       : dist_sample(&p->cfg->think, p->rng_think);
-
-		pk_after(c, sim_time_from_sec(think), PK_THINK, 0, 0);
+		pk_after(c, population_think_ns(p), PK_THINK, 0, 0);
 		return;
 	}
 	if (pk_tcp(c))

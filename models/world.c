@@ -77,6 +77,45 @@ void world_conn_free(struct world *w, struct mconn *c)
 	w->free_conns = c;
 }
 
+/*
+ * Request k of <c> was answered now, <rt> after the client sent it: it
+ * completed, or failed if the client had given up on it (its timeout).
+ * Request and packet fidelity count the same way.
+ */
+void world_count_answer(struct world *w, struct mconn *c, sim_time_t rt)
+{
+	const struct scn_clients *cfg = c->pop->cfg;
+
+	if (cfg->timeout_ns && rt > cfg->timeout_ns) {
+		w->interval_errors++;
+		if (c->counted)
+			w->failed++;
+		return;
+	}
+	w->interval_completed++;
+	if (!c->counted)
+		return;
+	w->completed++;
+	c->rs->requests++;
+	stat_hist_add(w->response, (uint64_t)rt);
+	if (w->scn->sim.max_requests && w->completed >= w->scn->sim.max_requests)
+		sim_stop(w->sim);
+}
+
+/* Requests k.. of <c> end without an answer: counted as <refused> or failed. */
+void world_count_lost(struct world *w, const struct mconn *c, bool refused)
+{
+	uint64_t n = c->nreq - c->k;
+
+	w->interval_errors += n;
+	if (!c->counted)
+		return;
+	if (refused)
+		w->refused += n;
+	else
+		w->failed += n;
+}
+
 struct server *world_find_server(struct world *w, const struct lb_addr *a)
 {
 	for (size_t i = 0; i < w->nservers; i++)
