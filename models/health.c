@@ -1,24 +1,27 @@
 /*
- * models/health.c - keepalived's health checkers running inside `lbsim run`.
+ * models/health.c - keepalived's health checkers in `lbsim run` and `lbsim replay`.
  *
  * One per virtual service that has at least one checker block: it builds
  * the algorithms/check module's configuration from the scenario, runs it on
  * the director's simulated clock, and answers its probes from the server
- * models: an answer comes one round trip on the server's link later (twice
- * the link latency, at least 100 us) - OK when the server and its link are
- * up, REFUSED when its backlog is full, and nothing at all when the server
- * is down or its link cut, so the checker's connect_timeout decides, as
- * with a blackholed real server. HTTP_GET/SSL_GET get status 200 and the
- * body the url expects; MISC_CHECK's script exits 0, or 1 when the server is
- * down. The checker's verdicts act on the IPVS service the traffic uses:
- * a failed real server's destination is deleted (IPVS keeps it in the trash,
- * with its connections, so models/client.c's pointers stay valid), or set to
- * weight 0 with inhibit_on_failure; a recovered one is added back; the sorry
- * server is added while quorum is lost.
+ * models. The director is a host (struct health_host): `lbsim run`'s model
+ * here (health_new), or `lbsim replay`'s (models/replay.c, whose servers are
+ * down only by faults). With the run's model, an answer comes one round
+ * trip on the server's link later (twice the link latency, at least 100 us)
+ * - OK when the server and its link are up, REFUSED when its backlog is
+ * full, and nothing at all when the server is down or its link cut, so the
+ * checker's connect_timeout decides, as with a blackholed real server.
+ * HTTP_GET/SSL_GET get status 200 and the body the url expects; MISC_CHECK's
+ * script exits 0, or 1 when the server is down. The checker's verdicts act
+ * on the IPVS service the traffic uses: a failed real server's destination
+ * is deleted (IPVS keeps it in the trash, with its connections, so
+ * models/client.c's pointers stay valid), or set to weight 0 with
+ * inhibit_on_failure; a recovered one is added back; the sorry server is
+ * added while quorum is lost.
  *
- * Called at world start (health_start) and then only by its own timer and
- * probe events: a few events per checker and delay_loop. Size: one probe
- * slot per checker.
+ * Called at world start or the replay's first frame (health_start) and then
+ * only by its own timer and probe events: a few events per checker and
+ * delay_loop. Size: one probe slot per checker.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -46,7 +49,7 @@ struct health_probe {
 };
 
 struct health {
-	struct mvs *v;
+	struct health_host host;
 	struct lb_env env;		/* the director's clock, a quiet log */
 	struct check_vs *cv;
 	struct check_callbacks cb;
@@ -57,10 +60,51 @@ struct health {
 	gsl_rng *rng;
 };
 
-/* The model of real server <rs> (CHECK_RS_SORRY: the sorry server, kept last). */
-static struct rs *health_rs(struct health *h, int rs)
+/* The model of real server <rs> of <v> (CHECK_RS_SORRY: the sorry server, kept last). */
+static struct rs *health_rs(struct mvs *v, int rs)
 {
-	return &h->v->rs[rs == CHECK_RS_SORRY ? h->v->nrs : (size_t)rs];
+	return &v->rs[rs == CHECK_RS_SORRY ? v->nrs : (size_t)rs];
+}
+
+/* ---- `lbsim run`'s director as a host: the server models answer ---- */
+
+static enum health_answer health_mvs_answer(void *ctx, int rs, sim_time_t *rtt_ns)
+{
+	struct server *s = health_rs(ctx, rs)->srv;
+	struct mlink *l = s->link;
+
+	*rtt_ns = l ? 2 * l->cfg->latency_ns : 0;
+	if (!s->up || (l && !l->up))
+		return HEALTH_ANSWER_NONE;
+	return server_waiting(s) >= s->cfg->backlog ? HEALTH_ANSWER_REFUSED : HEALTH_ANSWER_OK;
+}
+
+static struct lb_dest *health_mvs_dest(void *ctx, int rs)
+{
+	return health_rs(ctx, rs)->dest;
+}
+
+static void health_mvs_bind(void *ctx, int rs, struct lb_dest *d)
+{
+	struct rs *m = health_rs(ctx, rs);
+
+	d->owner = m;
+	m->dest = d;
+}
+
+static void health_mvs_deleted(void *ctx, int rs, struct lb_dest *d)
+{
+	struct mvs *v = ctx;
+
+	(void)rs;
+	if (v->tabled && v->dir->tab)
+		lb_conn_table_dest_removed(v->dir->tab, d);
+}
+
+static void health_event(struct health *h, int rs, enum health_event ev, int weight)
+{
+	if (h->host.event)
+		h->host.event(h->host.ctx, rs, ev, weight);
 }
 
 static sim_time_t health_probe_fire(struct sim *sim, void *ctx, uint64_t arg)
@@ -84,18 +128,16 @@ static void health_probe_start(void *ctx, struct check_checker *ck, int rs, int 
 			       uint64_t attempt, int64_t timeout_ns)
 {
 	struct health *h = ctx;
-	struct world *w = h->v->dir->w;
 	size_t idx = h->ck_base[rs] + (size_t)ci;
 	const struct check_conf *c = &h->cks[idx];
 	struct health_probe *p = &h->probes[idx];
-	struct server *s = health_rs(h, rs)->srv;
-	struct mlink *l = s->link;
-	bool up = s->up && (!l || l->up);
-	sim_time_t rtt = l ? 2 * l->cfg->latency_ns : 0;
+	sim_time_t rtt = 0;
+	enum health_answer ans = h->host.answer(h->host.ctx, rs, &rtt);
+	bool up = ans != HEALTH_ANSWER_NONE;
 
 	(void)timeout_ns;
 	if (p->pending)
-		sim_cancel(w->sim, p->ev);
+		sim_cancel(h->host.sim, p->ev);
 	p->pending = false;
 	memset(&p->res, 0, sizeof(p->res));
 	if (c->kind == CHECK_MISC) {
@@ -104,7 +146,7 @@ static void health_probe_start(void *ctx, struct check_checker *ck, int rs, int 
 		p->res.exit_code = up ? 0 : 1;
 	} else if (!up) {
 		return;
-	} else if (server_waiting(s) >= s->cfg->backlog) {
+	} else if (ans == HEALTH_ANSWER_REFUSED) {
 		p->res.outcome = CHECK_RESULT_REFUSED;
 	} else if (c->kind == CHECK_HTTP || c->kind == CHECK_SSL) {
 		p->res.outcome = CHECK_RESULT_HTTP;
@@ -119,7 +161,7 @@ static void health_probe_start(void *ctx, struct check_checker *ck, int rs, int 
 	p->ck = ck;
 	p->attempt = attempt;
 	p->pending = true;
-	p->ev = sim_schedule(w->sim, sim_now(w->sim) + rtt, health_probe_fire, h, idx);
+	p->ev = sim_schedule(h->host.sim, sim_now(h->host.sim) + rtt, health_probe_fire, h, idx);
 }
 
 /* The attempt timed out or the checker stopped: forget its answer. */
@@ -131,7 +173,7 @@ static void health_probe_cancel(void *ctx, struct check_checker *ck, uint64_t at
 		struct health_probe *p = &h->probes[i];
 
 		if (p->pending && p->ck == ck && p->attempt == attempt) {
-			sim_cancel(h->v->dir->w->sim, p->ev);
+			sim_cancel(h->host.sim, p->ev);
 			p->pending = false;
 		}
 	}
@@ -140,7 +182,7 @@ static void health_probe_cancel(void *ctx, struct check_checker *ck, uint64_t at
 /* The destination's port: a real server's, or the sorry server's (VS port if none). */
 static uint16_t health_port(struct health *h, int rs)
 {
-	const struct scn_vs *vc = h->v->cfg;
+	const struct scn_vs *vc = h->host.cfg;
 
 	if (rs != CHECK_RS_SORRY)
 		return vc->rs[rs].port;
@@ -162,44 +204,45 @@ static int health_weight(int64_t w)
 static void health_rs_up(void *ctx, int rs, int64_t weight)
 {
 	struct health *h = ctx;
-	struct mvs *v = h->v;
-	struct rs *m = health_rs(h, rs);
-	const struct lb_addr *a = rs == CHECK_RS_SORRY ? &v->cfg->sorry_addr : &v->cfg->rs[rs].addr;
+	const struct scn_vs *c = h->host.cfg;
+	struct lb_service *svc = h->host.svc;
+	const struct lb_addr *a = rs == CHECK_RS_SORRY ? &c->sorry_addr : &c->rs[rs].addr;
 	uint16_t port = health_port(h, rs);
-	uint32_t uth = rs == CHECK_RS_SORRY ? 0 : v->cfg->rs[rs].uthreshold;
-	uint32_t lth = rs == CHECK_RS_SORRY ? 0 : v->cfg->rs[rs].lthreshold;
-	struct lb_dest *d = lb_service_find_dest(&v->svc, a, port);
+	uint32_t uth = rs == CHECK_RS_SORRY ? 0 : c->rs[rs].uthreshold;
+	uint32_t lth = rs == CHECK_RS_SORRY ? 0 : c->rs[rs].lthreshold;
+	struct lb_dest *d = lb_service_find_dest(svc, a, port);
 
 	if (d) {
-		lb_service_edit_dest(&v->svc, d, health_weight(weight), uth, lth);
-	} else if (lb_service_add_dest(&v->svc, a, port, health_weight(weight), uth, lth, &d)) {
+		lb_service_edit_dest(svc, d, health_weight(weight), uth, lth);
+	} else if (lb_service_add_dest(svc, a, port, health_weight(weight), uth, lth, &d)) {
 		return; /* the service logged why */
 	}
-	d->owner = m;
-	m->dest = d;
+	h->host.bind(h->host.ctx, rs, d);
+	health_event(h, rs, HEALTH_EV_UP, health_weight(weight));
 }
 
 /* Delete the destination of <rs>; its connections stay, as in IPVS. */
 static void health_rs_down(void *ctx, int rs)
 {
 	struct health *h = ctx;
-	struct mvs *v = h->v;
-	struct rs *m = health_rs(h, rs);
+	struct lb_dest *d = h->host.dest(h->host.ctx, rs);
 
-	if (!m->dest || lb_service_del_dest(&v->svc, m->dest))
+	if (!d || lb_service_del_dest(h->host.svc, d))
 		return;
-	if (v->tabled && v->dir->tab)
-		lb_conn_table_dest_removed(v->dir->tab, m->dest);
+	h->host.deleted(h->host.ctx, rs, d);
+	health_event(h, rs, HEALTH_EV_DOWN, 0);
 }
 
 static void health_rs_weight(void *ctx, int rs, int64_t weight)
 {
 	struct health *h = ctx;
-	struct lb_dest *d = health_rs(h, rs)->dest;
+	struct lb_dest *d = h->host.dest(h->host.ctx, rs);
 
-	if (d)
-		lb_service_edit_dest(&h->v->svc, d, health_weight(weight), d->u_threshold,
-				     d->l_threshold);
+	if (!d)
+		return;
+	lb_service_edit_dest(h->host.svc, d, health_weight(weight), d->u_threshold,
+			     d->l_threshold);
+	health_event(h, rs, HEALTH_EV_WEIGHT, health_weight(weight));
 }
 
 /* Uniform in [0, max_ns], from the service's checker stream. */
@@ -221,15 +264,40 @@ static void health_env_log(void *ctx, int level, const char *fmt, ...)
 
 /*
  * Build the checkers of <v> (its real servers and director must be built;
- * v->rs must have room for the sorry server after the real servers). *out
- * is NULL when no real server of <v> has a checker. Returns 0, or -EINVAL
- * with "file:line:col: error: ..." in <err> when the checker module refuses
- * the configuration. The caller frees *out with health_free.
+ * v->rs must have room for the sorry server after the real servers), with
+ * the server models answering. As health_new_host.
  */
 int health_new(struct mvs *v, struct health **out, char *err, size_t errlen)
 {
-	const struct scn_vs *c = v->cfg;
 	struct director *d = v->dir;
+	struct health_host host = {
+		.sim = d->w->sim,
+		.env = d->env,
+		.svc = &v->svc,
+		.cfg = v->cfg,
+		.dir_name = d->cfg->name,
+		.seed = d->w->seed,
+		.ctx = v,
+		.answer = health_mvs_answer,
+		.dest = health_mvs_dest,
+		.bind = health_mvs_bind,
+		.deleted = health_mvs_deleted,
+	};
+
+	return health_new_host(&host, out, err, errlen);
+}
+
+/*
+ * Build the checkers of virtual service <host->cfg> on <host>'s director
+ * (a copy of <host> is kept; what it points to must outlive the checkers).
+ * *out is NULL when no real server has a checker. Returns 0, or -EINVAL
+ * with "file:line:col: error: ..." in <err> when the checker module refuses
+ * the configuration. The caller frees *out with health_free.
+ */
+int health_new_host(const struct health_host *host, struct health **out, char *err,
+		    size_t errlen)
+{
+	const struct scn_vs *c = host->cfg;
 	struct check_vs_conf vc;
 	struct check_rs_conf *rc;
 	struct health *h;
@@ -243,8 +311,8 @@ int health_new(struct mvs *v, struct health **out, char *err, size_t errlen)
 	if (!n)
 		return 0;
 	h = xcalloc(1, sizeof(*h));
-	h->v = v;
-	h->env = d->env;
+	h->host = *host;
+	h->env = host->env;
 	h->env.log = health_env_log;
 	h->ncks = n;
 	h->cks = xcalloc(n, sizeof(*h->cks));
@@ -296,8 +364,8 @@ int health_new(struct mvs *v, struct health **out, char *err, size_t errlen)
 		.rs_weight = health_rs_weight,
 		.rand_ns = health_rand_ns,
 	};
-	snprintf(name, sizeof(name), "director.%s.vs.%s.checks", d->cfg->name, vc.name);
-	h->rng = rng_stream_new(d->w->seed, name);
+	snprintf(name, sizeof(name), "director.%s.vs.%s.checks", host->dir_name, vc.name);
+	h->rng = rng_stream_new(host->seed, name);
 	ret = check_vs_new(&vc, &h->env, &h->cb, &h->cv);
 	free(rc);
 	if (ret) {
@@ -322,12 +390,12 @@ void health_start(struct health *h)
 	if (!h)
 		return;
 	check_vs_start(h->cv);
-	for (size_t i = 0; i < h->v->nrs; i++) {
-		struct rs *m = &h->v->rs[i];
+	for (size_t i = 0; i < h->host.cfg->nrs; i++) {
+		struct lb_dest *d = h->host.dest(h->host.ctx, (int)i);
 
-		if (!check_vs_rs_in_ipvs(h->cv, (int)i, NULL) && m->dest &&
-		    lb_service_find_dest(&h->v->svc, &m->dest->addr, m->dest->port) == m->dest)
-			lb_service_del_dest(&h->v->svc, m->dest);
+		if (!check_vs_rs_in_ipvs(h->cv, (int)i, NULL) && d &&
+		    lb_service_find_dest(h->host.svc, &d->addr, d->port) == d)
+			lb_service_del_dest(h->host.svc, d);
 	}
 }
 
@@ -338,7 +406,7 @@ void health_free(struct health *h)
 		return;
 	for (size_t i = 0; i < h->ncks; i++)
 		if (h->probes[i].pending)
-			sim_cancel(h->v->dir->w->sim, h->probes[i].ev);
+			sim_cancel(h->host.sim, h->probes[i].ev);
 	check_vs_free(h->cv);
 	rng_stream_free(h->rng);
 	free(h->cks);

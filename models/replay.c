@@ -17,6 +17,16 @@
  * services: a SYN-ACK for each SYN and a FIN-ACK for each FIN, one round trip
  * of the server's link later, which is what the NAT state machine needs.
  *
+ * Health checkers: the scenario's keepalived checkers run on the replay's
+ * clock (models/health.c, with this file as their host): a probe gets no
+ * answer from a server a fault failed or whose link a fault cut, so the
+ * checker removes it after its detection time, as keepalived would. What
+ * that did to the traffic is counted: connections broken (packets of an
+ * established connection arriving after its destination was deleted,
+ * counted once per connection) and flows moved (a client whose previous
+ * connection went to a server since removed or drained, now scheduled to
+ * another one).
+ *
  * Per frame this is one parse, one or two hash lookups, one scheduling
  * decision for new connections and one rewrite: it runs millions of times a
  * second and allocates nothing (but model replies, one small event each).
@@ -32,11 +42,13 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "algorithms/check/checker.h"
 #include "algorithms/env.h"
 #include "algorithms/ipvs/conn.h"
 #include "algorithms/ipvs/forward.h"
 #include "algorithms/ipvs/service.h"
 #include "algorithms/sched/sched.h"
+#include "models/health.h"
 #include "models/vsbuild.h"
 #include "sim/rng.h"
 #include "sim/xalloc.h"
@@ -79,8 +91,10 @@ struct rp_rs {
 	const char *link;	 /* the server's link, for faults; NULL = none */
 	bool link_down;		 /* a fault cut it */
 	bool failed;		 /* a fault failed the server (it still receives) */
+	bool removed;		 /* a checker deleted its destination */
+	bool out;		 /* removed, or drained (weight 0): clients move away */
 	uint64_t packets, bytes, conns;
-	int idx;
+	int idx;		 /* in replay->rs; -1: a sorry server */
 };
 
 struct rp_vs {
@@ -88,6 +102,27 @@ struct rp_vs {
 	const struct scn_vs *cfg;
 	struct rp_dir *dir;
 	gsl_rng *rng;
+	struct rp_rs *rs;	 /* its cfg->nrs real servers in replay->rs */
+	struct rp_rs sorry;	 /* the sorry server, when the checkers add it */
+	struct health *health;	 /* keepalived's checkers, NULL when none */
+};
+
+/* Flows whose packets met a deleted destination: open addressing, linear probing. */
+struct rp_flowset {
+	struct lb_flow_key *keys;
+	bool *used;
+	size_t cap, n;
+};
+
+/* The real server each client address was last scheduled to. */
+struct rp_client {
+	struct lb_addr addr;
+	int rs;			 /* index in replay->rs, -1 = none (slot free: addr.af 0) */
+};
+
+struct rp_clientmap {
+	struct rp_client *v;
+	size_t cap, n;
 };
 
 struct rp_dir {
@@ -116,6 +151,10 @@ struct replay {
 	sim_time_t now;
 	uint64_t packets, bytes, forwarded, icmp_sent, persist_hits;
 	uint64_t replies_capture, replies_model, bypass, conns, to_failed;
+	uint64_t flows_broken, flows_moved, removals, readds;
+	struct rp_flowset broken;
+	struct rp_clientmap clients;
+	struct run_result *events;	 /* checker actions: extras of scope "event" */
 	sim_time_t next_sample;
 	uint64_t parse_err[LB_PKT_E_COUNT];
 	uint64_t drop[RP_DROP_COUNT];
@@ -132,11 +171,132 @@ struct rp_answer {
 	unsigned flags;
 };
 
+/* The replay's clock: in an event, the event's time; between frames, the frame's. */
+static sim_time_t rp_clock(const struct replay *rp)
+{
+	sim_time_t t = sim_now(rp->sim);
+
+	return t > rp->now ? t : rp->now;
+}
+
 static int64_t rp_env_now(void *ctx)
 {
 	struct rp_dir *d = ctx;
 
-	return d->rp->now;
+	return rp_clock(d->rp);
+}
+
+static sim_time_t rp_env_fire(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct lb_timer *t = ctx;
+
+	t->env_priv[0] = 0;
+	t->env_priv[1] = 0;
+	t->fn(t);
+	return SIM_NOMORE;
+}
+
+static void rp_env_timer_cancel(void *ctx, struct lb_timer *t)
+{
+	struct rp_dir *d = ctx;
+	struct sim_handle h = { (struct sim_event *)(uintptr_t)t->env_priv[0], t->env_priv[1] };
+
+	sim_cancel(d->rp->sim, h);
+	t->env_priv[0] = 0;
+	t->env_priv[1] = 0;
+}
+
+/* Arm (or move) <t> to fire at <at_ns> of the replay's clock: one event. */
+static void rp_env_timer_arm(void *ctx, struct lb_timer *t, int64_t at_ns)
+{
+	struct rp_dir *d = ctx;
+	sim_time_t now = rp_clock(d->rp);
+	struct sim_handle h;
+
+	rp_env_timer_cancel(ctx, t);
+	if (at_ns < now)
+		at_ns = now;
+	h = sim_schedule(d->rp->sim, at_ns, rp_env_fire, t, 0);
+	t->env_priv[0] = (uint64_t)(uintptr_t)h.ev;
+	t->env_priv[1] = h.seq;
+}
+
+static uint64_t rp_addr_hash(const struct lb_addr *a, uint64_t h)
+{
+	const uint8_t *b = a->af == LB_AF_INET ? (const uint8_t *)&a->u.v4 : a->u.v6;
+	size_t n = a->af == LB_AF_INET ? sizeof(a->u.v4) : sizeof(a->u.v6);
+
+	h = (h ^ (uint64_t)a->af) * 0x100000001b3ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t rp_key_hash(const struct lb_flow_key *k)
+{
+	uint64_t h = rp_addr_hash(&k->saddr, 0xcbf29ce484222325ULL);
+
+	h = rp_addr_hash(&k->daddr, h);
+	h = (h ^ k->sport) * 0x100000001b3ULL;
+	h = (h ^ k->dport) * 0x100000001b3ULL;
+	return (h ^ k->proto) * 0x100000001b3ULL;
+}
+
+static bool rp_key_eq(const struct lb_flow_key *a, const struct lb_flow_key *b)
+{
+	return a->sport == b->sport && a->dport == b->dport && a->proto == b->proto &&
+	       lb_addr_eq(&a->saddr, &b->saddr) && lb_addr_eq(&a->daddr, &b->daddr);
+}
+
+/* Add <k> to <s>; true when it was not there yet. Doubles at half full. */
+static bool rp_flowset_add(struct rp_flowset *s, const struct lb_flow_key *k)
+{
+	size_t i;
+
+	if (2 * (s->n + 1) > s->cap) {
+		struct rp_flowset g = { .cap = s->cap ? 2 * s->cap : 64 };
+
+		g.keys = xcalloc(g.cap, sizeof(*g.keys));
+		g.used = xcalloc(g.cap, sizeof(*g.used));
+		for (size_t j = 0; j < s->cap; j++)
+			if (s->used[j])
+				rp_flowset_add(&g, &s->keys[j]);
+		free(s->keys);
+		free(s->used);
+		*s = g;
+	}
+	for (i = rp_key_hash(k) & (s->cap - 1); s->used[i]; i = (i + 1) & (s->cap - 1))
+		if (rp_key_eq(&s->keys[i], k))
+			return false;
+	s->used[i] = true;
+	s->keys[i] = *k;
+	s->n++;
+	return true;
+}
+
+/* The slot of client <a> in <m>, created (rs -1) when absent. Doubles at half full. */
+static struct rp_client *rp_clientmap_get(struct rp_clientmap *m, const struct lb_addr *a)
+{
+	size_t i;
+
+	if (2 * (m->n + 1) > m->cap) {
+		struct rp_clientmap g = { .cap = m->cap ? 2 * m->cap : 64 };
+
+		g.v = xcalloc(g.cap, sizeof(*g.v));
+		for (size_t j = 0; j < m->cap; j++)
+			if (m->v[j].addr.af)
+				rp_clientmap_get(&g, &m->v[j].addr)->rs = m->v[j].rs;
+		free(m->v);
+		*m = g;
+	}
+	for (i = rp_addr_hash(a, 0xcbf29ce484222325ULL) & (m->cap - 1); m->v[i].addr.af;
+	     i = (i + 1) & (m->cap - 1))
+		if (lb_addr_eq(&m->v[i].addr, a))
+			return &m->v[i];
+	m->v[i].addr = *a;
+	m->v[i].rs = -1;
+	m->n++;
+	return &m->v[i];
 }
 
 static void rp_env_log(void *ctx, int level, const char *fmt, ...)
@@ -157,6 +317,97 @@ static void rp_mac_of(const struct lb_addr *a, uint8_t mac[6])
 	mac[5] = (uint8_t)v;
 }
 
+/* ---- the replay's director as the checkers' host (models/health.h) ---- */
+
+static struct rp_rs *rp_vs_rs(struct rp_vs *v, int rs)
+{
+	return rs == CHECK_RS_SORRY ? &v->sorry : &v->rs[rs];
+}
+
+/* A probe: no answer from a failed server or over a cut link, else OK. */
+static enum health_answer rp_health_answer(void *ctx, int rs, sim_time_t *rtt_ns)
+{
+	const struct rp_rs *r = rp_vs_rs(ctx, rs);
+
+	*rtt_ns = r->rtt_ns;
+	return r->failed || r->link_down ? HEALTH_ANSWER_NONE : HEALTH_ANSWER_OK;
+}
+
+static struct lb_dest *rp_health_dest(void *ctx, int rs)
+{
+	return rp_vs_rs(ctx, rs)->dest;
+}
+
+static void rp_health_bind(void *ctx, int rs, struct lb_dest *d)
+{
+	struct rp_rs *r = rp_vs_rs(ctx, rs);
+
+	r->dest = d;
+	d->owner = r;
+}
+
+static void rp_health_deleted(void *ctx, int rs, struct lb_dest *d)
+{
+	struct rp_vs *v = ctx;
+
+	(void)rs;
+	lb_conn_table_dest_removed(v->dir->tab, d);
+}
+
+/* Count removals and re-additions, with their times, for the report. */
+static void rp_health_event(void *ctx, int rs, enum health_event ev, int weight)
+{
+	struct rp_vs *v = ctx;
+	struct replay *rp = v->dir->rp;
+	struct rp_rs *r = rp_vs_rs(v, rs);
+	char what[96];
+
+	if (ev == HEALTH_EV_DOWN) {
+		r->removed = true;
+		r->out = true;
+		rp->removals++;
+		snprintf(what, sizeof(what), "rs_down %s", r->name);
+	} else {
+		r->out = weight == 0;
+		if (ev != HEALTH_EV_UP || !r->removed)
+			return;
+		r->removed = false;
+		rp->readds++;
+		snprintf(what, sizeof(what), "rs_up %s", r->name);
+	}
+	run_result_extra(rp->events, "event", what, sim_time_to_sec(rp_clock(rp)));
+}
+
+static int rp_vs_health(struct replay *rp, struct rp_vs *v, char *err, size_t errlen)
+{
+	const struct scn_vs *cfg = v->cfg;
+	struct health_host host = {
+		.sim = rp->sim,
+		.env = v->dir->env,
+		.svc = &v->svc,
+		.cfg = cfg,
+		.dir_name = v->dir->cfg->name,
+		.seed = rp->conf.seed,
+		.ctx = v,
+		.answer = rp_health_answer,
+		.dest = rp_health_dest,
+		.bind = rp_health_bind,
+		.deleted = rp_health_deleted,
+		.event = rp_health_event,
+	};
+	struct rp_rs *s = &v->sorry;
+
+	s->vs = v;
+	s->idx = -1;
+	s->mtu = 1500;
+	if (cfg->sorry_server) {
+		rp_mac_of(&cfg->sorry_addr, s->mac);
+		lb_addr_port_fmt(&cfg->sorry_addr, cfg->sorry_port ? cfg->sorry_port : cfg->port,
+				 s->name, sizeof(s->name));
+	}
+	return health_new_host(&host, &v->health, err, errlen);
+}
+
 static int rp_vs_init(struct replay *rp, struct rp_dir *d, struct rp_vs *v,
 		      const struct scn_vs *cfg, char *err, size_t errlen)
 {
@@ -168,6 +419,7 @@ static int rp_vs_init(struct replay *rp, struct rp_dir *d, struct rp_vs *v,
 			     rp->conf.seed, &d->env, err, errlen);
 	if (rc)
 		return rc;
+	v->rs = &rp->rs[rp->nrs];
 	for (size_t i = 0; i < cfg->nrs; i++) {
 		const struct scn_rs *r = &cfg->rs[i];
 		struct rp_rs *m = &rp->rs[rp->nrs];
@@ -188,7 +440,7 @@ static int rp_vs_init(struct replay *rp, struct rp_dir *d, struct rp_vs *v,
 		lb_addr_port_fmt(&r->addr, r->port, m->name, sizeof(m->name));
 		rp->nrs++;
 	}
-	return 0;
+	return rp_vs_health(rp, v, err, errlen);
 }
 
 /*
@@ -207,6 +459,7 @@ int replay_new(const struct replay_conf *conf, struct replay **out, char *err, s
 		rp->conf.speed = 1.0;
 	rp->sim = sim_new(SIM_TIME_MAX);
 	rp->series = run_result_new();
+	rp->events = run_result_new();
 	for (size_t i = 0; i < scn->ndirectors; i++) {
 		nvs += scn->directors[i].nvs;
 		for (size_t j = 0; j < scn->directors[i].nvs; j++)
@@ -222,7 +475,9 @@ int replay_new(const struct replay_conf *conf, struct replay **out, char *err, s
 
 		d->cfg = &scn->directors[i];
 		d->rp = rp;
-		d->env = (struct lb_env){ .ctx = d, .now_ns = rp_env_now, .log = rp_env_log };
+		d->env = (struct lb_env){ .ctx = d, .now_ns = rp_env_now,
+					  .timer_arm = rp_env_timer_arm,
+					  .timer_cancel = rp_env_timer_cancel, .log = rp_env_log };
 		lvs = vsbuild_lvs(scn, d->cfg);
 		vsbuild_conn_conf(&lvs, &cc);
 		d->tab = lb_conn_table_new(&cc);
@@ -418,8 +673,8 @@ static void rp_sample(struct replay *rp)
  * A fault of the scenario, at its time of the replay: a crashed director
  * drops everything, a weight change moves new connections (IPVS keeps the
  * established ones), a cut server link drops the frames to it; a failed
- * server still gets its frames (no health checker removes it yet) and they
- * are counted. VRRP faults wait for the HA model.
+ * server still gets its frames, counted, until a health checker (if the
+ * service has one) removes it. VRRP faults wait for the HA model.
  */
 static sim_time_t rp_fault(struct sim *sim, void *ctx, uint64_t arg)
 {
@@ -439,9 +694,11 @@ static sim_time_t rp_fault(struct sim *sim, void *ctx, uint64_t arg)
 		for (size_t i = 0; i < rp->nrs; i++) {
 			struct lb_dest *d = rp->rs[i].dest;
 
-			if (d->port == f->port && lb_addr_eq(&d->addr, &f->addr))
-				lb_service_edit_dest(d->svc, d, (int)f->value, d->u_threshold,
-						     d->l_threshold);
+			if (d->port != f->port || !lb_addr_eq(&d->addr, &f->addr))
+				continue;
+			lb_service_edit_dest(d->svc, d, (int)f->value, d->u_threshold,
+					     d->l_threshold);
+			rp->rs[i].out = rp->rs[i].removed || f->value == 0;
 		}
 		break;
 	case SCN_FAULT_FAIL_SERVER:
@@ -525,6 +782,8 @@ static void rp_request(struct replay *rp, struct rp_vs *v, struct lb_pkt *p, con
 		return;
 	case -EHOSTDOWN:
 		rp->drop[RP_DROP_DEST_DELETED]++;
+		if (rp_flowset_add(&rp->broken, k))
+			rp->flows_broken++;
 		return;
 	default:
 		rp->drop[RP_DROP_NO_CONN]++;
@@ -540,6 +799,13 @@ static void rp_request(struct replay *rp, struct rp_vs *v, struct lb_pkt *p, con
 	if (lb_conn_table_created(d->tab) != created) {
 		r->conns++;
 		rp->conns++;
+		if (r->idx >= 0) {
+			struct rp_client *cl = rp_clientmap_get(&rp->clients, &k->saddr);
+
+			if (cl->rs >= 0 && cl->rs != r->idx && rp->rs[cl->rs].out)
+				rp->flows_moved++;
+			cl->rs = r->idx;
+		}
 		if (lb_conn_table_count(d->tab) > d->entries_max)
 			d->entries_max = lb_conn_table_count(d->tab);
 		if (rp->conf.model_replies && v->cfg->kind == LB_KIND_NAT &&
@@ -574,7 +840,8 @@ static void rp_request(struct replay *rp, struct rp_vs *v, struct lb_pkt *p, con
 	for (unsigned i = 0; i < out.nframes; i++) {
 		r->packets++;
 		r->bytes += out.frames[i].wire_len;
-		rp_sink(rp, r->idx, out.frames[i].data, out.frames[i].len);
+		if (r->idx >= 0)
+			rp_sink(rp, r->idx, out.frames[i].data, out.frames[i].len);
 	}
 }
 
@@ -597,6 +864,8 @@ int replay_packet(struct replay *rp, int64_t ts_ns, enum lb_linktype lt, const u
 		rp->ts0 = ts_ns;
 		for (size_t i = 0; i < rp->conf.scn->nfaults; i++)
 			sim_schedule(rp->sim, rp->conf.scn->faults[i].at_ns, rp_fault, rp, i);
+		for (size_t i = 0; i < rp->nvs; i++)
+			health_start(rp->vs[i].health);
 	}
 	if (rp->conf.topspeed)
 		t = rp->dirs ? rp->dirs[0].cpu_free : rp->now;
@@ -695,6 +964,13 @@ void replay_fill_result(const struct replay *rp, struct run_result *r)
 	run_result_extra(r, "replay", "replies_bypass", (double)rp->bypass);
 	run_result_extra(r, "replay", "to_failed_servers", (double)rp->to_failed);
 	run_result_extra(r, "replay", "duration_s", elapsed);
+	run_result_extra(r, "replay", "flows_broken", (double)rp->flows_broken);
+	run_result_extra(r, "replay", "flows_moved", (double)rp->flows_moved);
+	run_result_extra(r, "replay", "removals", (double)rp->removals);
+	run_result_extra(r, "replay", "readds", (double)rp->readds);
+	for (size_t i = 0; i < rp->events->nextra; i++)
+		run_result_extra(r, rp->events->extra[i].scope, rp->events->extra[i].name,
+				 rp->events->extra[i].value);
 	run_result_extra(r, "replay", "director_cpu_utilization",
 			 elapsed > 0 ? sim_time_to_sec(busy) / elapsed / (double)(rp->ndirs ? rp->ndirs : 1)
 				     : 0);
@@ -722,6 +998,8 @@ void replay_free(struct replay *rp)
 {
 	if (!rp)
 		return;
+	for (size_t i = 0; i < rp->nvs; i++)
+		health_free(rp->vs[i].health);
 	sim_free(rp->sim);
 	for (size_t i = 0; i < rp->ndirs; i++)
 		lb_conn_table_flush(rp->dirs[i].tab, NULL);
@@ -735,5 +1013,9 @@ void replay_free(struct replay *rp)
 	free(rp->vs);
 	free(rp->rs);
 	run_result_free(rp->series);
+	run_result_free(rp->events);
+	free(rp->broken.keys);
+	free(rp->broken.used);
+	free(rp->clients.v);
 	free(rp);
 }

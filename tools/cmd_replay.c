@@ -242,6 +242,20 @@ static void rpl_json(FILE *f, const struct run_result *r, const char *trace)
 	fprintf(f, "}, \"replies\": {\"capture\": %.0f, \"model\": %.0f, \"bypass\": %.0f}",
 		rpl_extra(r, "replay", "replies_capture"), rpl_extra(r, "replay", "replies_model"),
 		rpl_extra(r, "replay", "replies_bypass"));
+	fprintf(f, ", \"faults\": {\"flows_broken\": %.0f, \"flows_moved\": %.0f, "
+		   "\"removals\": %.0f, \"readds\": %.0f, \"events\": [",
+		rpl_extra(r, "replay", "flows_broken"), rpl_extra(r, "replay", "flows_moved"),
+		rpl_extra(r, "replay", "removals"), rpl_extra(r, "replay", "readds"));
+	first = true;
+	for (size_t i = 0; i < r->nextra; i++) {
+		if (strcmp(r->extra[i].scope, "event"))
+			continue;
+		fprintf(f, "%s{\"t_s\": %.9g, \"what\": ", first ? "" : ", ", r->extra[i].value);
+		result_json_string(f, r->extra[i].name);
+		fputs("}", f);
+		first = false;
+	}
+	fputs("]}", f);
 	fprintf(f, ", \"director_cpu_utilization\": %.9g, \"duration_s\": %.9g",
 		rpl_extra(r, "replay", "director_cpu_utilization"),
 		rpl_extra(r, "replay", "duration_s"));
@@ -278,8 +292,19 @@ static void rpl_report(FILE *f, const struct run_result *r, const char *trace)
 		rpl_extra(r, "replay", "replies_capture"), rpl_extra(r, "replay", "replies_model"),
 		rpl_extra(r, "replay", "replies_bypass"));
 	if (rpl_extra(r, "replay", "to_failed_servers") > 0)
-		fprintf(f, "to failed servers %12.0f (a fault failed them; no checker removed them)\n",
+		fprintf(f, "to failed servers %12.0f (a fault failed them, before a checker removed "
+			   "them if any)\n",
 			rpl_extra(r, "replay", "to_failed_servers"));
+	if (rpl_extra(r, "replay", "removals") > 0 || rpl_extra(r, "replay", "flows_moved") > 0) {
+		fprintf(f, "flows broken      %12.0f (established, their server removed)\n"
+			   "flows moved       %12.0f (clients sent to another server)\n"
+			   "removals          %12.0f\nre-additions      %12.0f\n",
+			rpl_extra(r, "replay", "flows_broken"), rpl_extra(r, "replay", "flows_moved"),
+			rpl_extra(r, "replay", "removals"), rpl_extra(r, "replay", "readds"));
+		for (size_t i = 0; i < r->nextra; i++)
+			if (!strcmp(r->extra[i].scope, "event"))
+				fprintf(f, "  at %10.3f s  %s\n", r->extra[i].value, r->extra[i].name);
+	}
 	fprintf(f, "director cpu      %11.2f %%\n",
 		100 * rpl_extra(r, "replay", "director_cpu_utilization"));
 	for (size_t i = 0; i < r->nextra; i++)

@@ -6,6 +6,7 @@
 # several schedulers), dumps decoded by tshark without checksum or
 # malformation warnings, NAT rewrite and TUN "fragmentation needed", the
 # fixture captures of keepalived (not ours, no crash), BPF filter, --map,
+# faults and health checkers during replay (removals, broken and moved flows),
 # bad captures (exit 2, nothing written). Silent on success.
 set -u
 LBSIM=${1:-./lbsim}
@@ -150,7 +151,34 @@ run, rep = (json.load(open(p)) for p in sys.argv[1:3])
 assert rep["to_failed_servers"] > 0, rep
 for a, b in zip(run["servers"], rep["servers"]):
     assert abs(a["connections"] - b["connections"]) <= 5, (a, b)
+# No checker: nothing is removed; the drain at 30 s moves clients of .32.
+f = rep["faults"]
+assert f["removals"] == 0 and f["readds"] == 0 and f["events"] == [], f
 PY
+
+# ---- checkers during replay: .32 fails at 10 s, removed 8..11 s later ----
+# Packet fidelity, so the capture holds the clients' SYN retransmissions to
+# the failed server: those arriving after the removal are broken flows.
+run pcapgen scenarios/checkers.conf -o "$T/checkers.pcap" --quiet \
+	--set simulation.fidelity=packet || bad "pcapgen checkers"
+rm -rf "$T/ck"
+run replay scenarios/checkers.conf "$T/checkers.pcap" --json --out "$T/ck" || bad "replay checkers"
+python3 - "$T/out" "$T/ck/lbsim.db" <<'PY' || bad "checkers during replay"
+import json, sqlite3, sys
+f = json.load(open(sys.argv[1]))["faults"]
+assert f["flows_broken"] > 0 and f["flows_moved"] > 0, f
+assert f["removals"] == 1 and f["readds"] == 1, f
+down = [e["t_s"] for e in f["events"] if e["what"] == "rs_down 10.40.0.32:80"]
+assert len(down) == 1 and 18 <= down[0] <= 21, f
+up = [e["t_s"] for e in f["events"] if e["what"] == "rs_up 10.40.0.32:80"]
+assert len(up) == 1 and 40 <= up[0] <= 43, f
+db = dict(sqlite3.connect(sys.argv[2]).execute(
+    "SELECT name, value FROM metric WHERE scope = 'replay'").fetchall())
+for k in ["flows_broken", "flows_moved", "removals", "readds"]:
+    assert db[k] == f[k], (k, db)
+PY
+run replay scenarios/checkers.conf "$T/checkers.pcap" --out "$T/ck" &&
+	grep -q "rs_down 10.40.0.32:80" "$T/out" || bad "replay checkers: text names the removal"
 
 # ---- bad input: exit 2, nothing written ----
 head -c 1000 "$T/wlc.pcap" >"$T/trunc.pcap"
