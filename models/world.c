@@ -423,6 +423,16 @@ void world_fill_result(const struct world *w, struct run_result *r)
 		}
 	r->events = sim_events_run(w->sim);
 	for (size_t i = 0; i < w->ndirs; i++) {
+		const struct director *d = &w->dirs[i];
+		char name[160];
+		double busy = r->measured_s > 0 ? sim_time_to_sec(d->cpu_busy_ns) / r->measured_s : 0;
+
+		snprintf(name, sizeof(name), "%s.cpu_utilization", d->cfg->name);
+		run_result_extra(r, "director", name, busy);
+		snprintf(name, sizeof(name), "%s.conn_table_max", d->cfg->name);
+		run_result_extra(r, "director", name, (double)d->conns_max);
+	}
+	for (size_t i = 0; i < w->ndirs; i++) {
 		if (w->dirs[i].log_count && !r->log_count)
 			snprintf(r->log_first, sizeof(r->log_first), "%s: %s", w->dirs[i].cfg->name,
 				 w->dirs[i].log_first);

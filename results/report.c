@@ -279,6 +279,11 @@ void result_report_run(FILE *f, const struct run_result *r)
 		}
 	}
 
+	for (i = 0; i < r->nextra; i++)
+		if (!strcmp(r->extra[i].scope, "director"))
+			fprintf(f, "%sdirector   %-34s %.6g\n", i && !strcmp(r->extra[i - 1].scope,
+									 "director") ? "" : "\n",
+				r->extra[i].name, r->extra[i].value);
 	if (r->log_count)
 		fprintf(f, "\nipvs log   %" PRIu64 " message%s, the first: %s\n", r->log_count,
 			r->log_count == 1 ? "" : "s", r->log_first);
