@@ -86,29 +86,8 @@
 #include <errno.h>
 #include <string.h>
 
-static inline uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)((unsigned)b[0] << 8 | b[1]);
-}
+#include "algorithms/wire/bytes.h"
 
-static inline uint32_t rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static inline void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static inline void wr32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
 
 /*
  * lb_fwd_ctx_init - zero counters, first originated IPv4 ID, the current
@@ -126,10 +105,10 @@ void lb_fwd_ctx_init(struct lb_fwd_ctx *ctx, uint16_t first_id)
 static void fwd_ttl_dec(uint8_t *iph)
 {
 	if ((iph[0] >> 4) == 4) {
-		uint16_t ow = rd16(iph + 8);
+		uint16_t ow = lb_rd16(iph + 8);
 
 		iph[8]--;
-		wr16(iph + 10, lb_csum_replace2(rd16(iph + 10), ow, rd16(iph + 8)));
+		lb_wr16(iph + 10, lb_csum_replace2(lb_rd16(iph + 10), ow, lb_rd16(iph + 8)));
 	} else {
 		iph[7]--;
 	}
@@ -281,7 +260,7 @@ static int fwd_fragment(struct lb_fwd_out *out, const struct lb_fwd_target *t, u
 			unsigned mtu)
 {
 	size_t hlen = (size_t)(l3[0] & 0x0f) * 4;
-	size_t tot = rd16(l3 + 2);
+	size_t tot = lb_rd16(l3 + 2);
 	size_t pos = fwd_used(out);
 	int n;
 
@@ -323,19 +302,19 @@ static int fwd_nat(const struct lb_pkt *p, const uint8_t *ip, size_t have, const
 		nport = t->vaddr.af ? t->vport : d->svc->port;
 		poff = 0;
 	}
-	oport = rd16(l4 + poff);
-	c = rd16(l4 + coff);
+	oport = lb_rd16(l4 + poff);
+	c = lb_rd16(l4 + coff);
 	sum = !(p->proto == LB_PROTO_UDP && c == 0);
 	if (!sum && have < p->ip_len)
 		return -ENODATA;
 	if (p->ip_ver == 4) {
-		uint16_t ic = rd16(l3 + 10);
+		uint16_t ic = lb_rd16(l3 + 10);
 		uint32_t oa;
 
 		aoff = in ? 16 : 12;
-		oa = rd32(l3 + aoff);
-		wr32(l3 + aoff, na->u.v4);
-		wr16(l3 + 10, lb_csum_replace4(ic, oa, na->u.v4));
+		oa = lb_rd32(l3 + aoff);
+		lb_wr32(l3 + aoff, na->u.v4);
+		lb_wr16(l3 + 10, lb_csum_replace4(ic, oa, na->u.v4));
 		if (sum)
 			c = lb_csum_replace4(c, oa, na->u.v4);
 	} else {
@@ -349,12 +328,12 @@ static int fwd_nat(const struct lb_pkt *p, const uint8_t *ip, size_t have, const
 	}
 	if (dec)
 		fwd_ttl_dec(l3);
-	wr16(l4 + poff, nport);
+	lb_wr16(l4 + poff, nport);
 	if (sum) {
 		c = lb_csum_replace2(c, oport, nport);
 		if (p->proto == LB_PROTO_UDP && c == 0)
 			c = 0xffff;
-		wr16(l4 + coff, c);
+		lb_wr16(l4 + coff, c);
 	} else {
 		struct lb_addr s, dd;
 
@@ -362,8 +341,8 @@ static int fwd_nat(const struct lb_pkt *p, const uint8_t *ip, size_t have, const
 		memset(&dd, 0, sizeof(dd));
 		if (p->ip_ver == 4) {
 			s.af = dd.af = LB_AF_INET;
-			s.u.v4 = rd32(l3 + 12);
-			dd.u.v4 = rd32(l3 + 16);
+			s.u.v4 = lb_rd32(l3 + 12);
+			dd.u.v4 = lb_rd32(l3 + 16);
 		} else {
 			s.af = dd.af = LB_AF_INET6;
 			memcpy(s.u.v6, l3 + 8, 16);

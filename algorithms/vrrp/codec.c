@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "algorithms/wire/bytes.h"
+
 #define ETH_P_IP 0x0800
 #define ETH_P_ARP 0x0806
 #define ETH_P_IPV6 0x86dd
@@ -40,29 +42,6 @@
 
 static const uint8_t mac_bcast[VRRP_MAC_LEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 static inline size_t addr_len(uint8_t af)
 {
@@ -74,7 +53,7 @@ static void addr_put(uint8_t *p, const struct lb_addr *a)
 	if (a->af == LB_AF_INET6)
 		memcpy(p, a->u.v6, 16);
 	else
-		wr32(p, a->u.v4);
+		lb_wr32(p, a->u.v4);
 }
 
 static void addr_get(const uint8_t *p, uint8_t af, struct lb_addr *a)
@@ -84,7 +63,7 @@ static void addr_get(const uint8_t *p, uint8_t af, struct lb_addr *a)
 	if (af == LB_AF_INET6)
 		memcpy(a->u.v6, p, 16);
 	else
-		a->u.v4 = rd32(p);
+		a->u.v4 = lb_rd32(p);
 }
 
 static bool addr_is_mcast(const struct lb_addr *a)
@@ -243,7 +222,7 @@ static uint32_t csum_add(const uint8_t *p, size_t len, uint32_t sum)
 	size_t i;
 
 	for (i = 0; i + 1 < len; i += 2)
-		sum += rd16(p + i);
+		sum += lb_rd16(p + i);
 	if (i < len)
 		sum += (uint32_t)p[i] << 8;
 	return sum;
@@ -280,16 +259,16 @@ uint16_t vrrp_msg_csum(const uint8_t *msg, size_t len, uint8_t version,
 		if (saddr->af == LB_AF_INET6) {
 			memcpy(ph, saddr->u.v6, 16);
 			memcpy(ph + 16, daddr->u.v6, 16);
-			wr32(ph + 32, (uint32_t)len);
+			lb_wr32(ph + 32, (uint32_t)len);
 			memset(ph + 36, 0, 3);
 			ph[39] = VRRP_IPPROTO;
 			phlen = 40;
 		} else {
-			wr32(ph, saddr->u.v4);
-			wr32(ph + 4, daddr->u.v4);
+			lb_wr32(ph, saddr->u.v4);
+			lb_wr32(ph + 4, daddr->u.v4);
 			ph[8] = 0;
 			ph[9] = VRRP_IPPROTO;
-			wr16(ph + 10, (uint16_t)len);
+			lb_wr16(ph + 10, (uint16_t)len);
 			phlen = 12;
 		}
 	}
@@ -351,7 +330,7 @@ int vrrp_msg_encode(struct vrrp_advert *a, const struct lb_addr *saddr,
 	if (a->version == 2)
 		memcpy(buf + off, a->auth_data, VRRP_AUTH_LEN);
 	csum = vrrp_msg_csum(buf, (size_t)len, a->version, saddr, daddr);
-	wr16(buf + 6, csum);
+	lb_wr16(buf + 6, csum);
 	a->checksum = csum;
 	return len;
 }
@@ -391,7 +370,7 @@ int vrrp_msg_decode(const uint8_t *msg, size_t len, uint8_t af, struct vrrp_adve
 		out->rsvd = msg[4] >> 4;
 		out->adver_int = (uint16_t)((msg[4] & 0xf) << 8 | msg[5]);
 	}
-	out->checksum = rd16(msg + 6);
+	out->checksum = lb_rd16(msg + 6);
 	avail = (len - 8) / alen;
 	n = out->naddr < avail ? out->naddr : avail;
 	for (size_t i = 0; i < n; i++)
@@ -435,15 +414,15 @@ int vrrp_ip_decode(const uint8_t *pkt, size_t len, struct vrrp_advert *out)
 			return -EINVAL;
 		if (hlen > len)
 			return -EMSGSIZE;
-		rx->ip_tot_len = rd16(pkt + 2);
+		rx->ip_tot_len = lb_rd16(pkt + 2);
 		if (rx->ip_tot_len < hlen)
 			return -EINVAL;
-		frag = rd16(pkt + 6);
+		frag = lb_rd16(pkt + 6);
 		if (frag & 0x3fff)
 			return -EOPNOTSUPP;
 		af = LB_AF_INET;
 		rx->tos = pkt[1];
-		rx->ip_id = rd16(pkt + 4);
+		rx->ip_id = lb_rd16(pkt + 4);
 		rx->frag = frag;
 		rx->ttl = pkt[8];
 		rx->proto = pkt[9];
@@ -455,7 +434,7 @@ int vrrp_ip_decode(const uint8_t *pkt, size_t len, struct vrrp_advert *out)
 			return -EMSGSIZE;
 		hlen = 40;
 		af = LB_AF_INET6;
-		rx->ip_tot_len = 40u + rd16(pkt + 4);
+		rx->ip_tot_len = 40u + lb_rd16(pkt + 4);
 		rx->tos = (uint8_t)((pkt[0] & 0xf) << 4 | pkt[1] >> 4);
 		rx->proto = pkt[6];
 		rx->ttl = pkt[7];
@@ -479,8 +458,8 @@ int vrrp_ip_decode(const uint8_t *pkt, size_t len, struct vrrp_advert *out)
 		if (p[0] != VRRP_IPPROTO)
 			return -EPROTONOSUPPORT;
 		rx->has_ah = true;
-		rx->ah_spi = rd32(p + 4);
-		rx->ah_seq = rd32(p + 8);
+		rx->ah_spi = lb_rd32(p + 4);
+		rx->ah_seq = lb_rd32(p + 8);
 		p += ahlen;
 		plen -= ahlen;
 	} else if (rx->proto != VRRP_IPPROTO) {
@@ -510,14 +489,14 @@ int vrrp_frame_decode(const uint8_t *frame, size_t len, struct vrrp_advert *out)
 		advert_clear(out);
 		return -EMSGSIZE;
 	}
-	type = rd16(frame + 12);
+	type = lb_rd16(frame + 12);
 	if (type == ETH_P_8021Q) {
 		if (len < VRRP_ETH_HLEN + 4) {
 			advert_clear(out);
 			return -EMSGSIZE;
 		}
-		vlan = (uint16_t)((rd16(frame + 14) & 0xfff) + 1);
-		type = rd16(frame + 16);
+		vlan = (uint16_t)((lb_rd16(frame + 14) & 0xfff) + 1);
+		type = lb_rd16(frame + 16);
 		off += 4;
 	}
 	if (type != ETH_P_IP && type != ETH_P_IPV6) {
@@ -588,23 +567,23 @@ int vrrp_frame_encode(struct vrrp_advert *a, const struct vrrp_envelope *env, ui
 	else
 		memcpy(buf, env->dst_mac, VRRP_MAC_LEN);
 	memcpy(buf + 6, env->src_mac, VRRP_MAC_LEN);
-	wr16(buf + 12, af == LB_AF_INET ? ETH_P_IP : ETH_P_IPV6);
+	lb_wr16(buf + 12, af == LB_AF_INET ? ETH_P_IP : ETH_P_IPV6);
 	ip = buf + VRRP_ETH_HLEN;
 	if (af == LB_AF_INET) {
 		ip[0] = 0x45;
 		ip[1] = env->tos;
-		wr16(ip + 2, (uint16_t)(hlen + (size_t)mlen));
-		wr16(ip + 4, env->ip_id);
-		wr16(ip + 6, 0);
+		lb_wr16(ip + 2, (uint16_t)(hlen + (size_t)mlen));
+		lb_wr16(ip + 4, env->ip_id);
+		lb_wr16(ip + 6, 0);
 		ip[8] = env->ttl;
 		ip[9] = VRRP_IPPROTO;
-		wr16(ip + 10, 0);
+		lb_wr16(ip + 10, 0);
 		addr_put(ip + 12, &env->saddr);
 		addr_put(ip + 16, &env->daddr);
-		wr16(ip + 10, vrrp_inet_csum(ip, 20, 0));
+		lb_wr16(ip + 10, vrrp_inet_csum(ip, 20, 0));
 	} else {
-		wr32(ip, 6u << 28 | (uint32_t)env->tos << 20);
-		wr16(ip + 4, (uint16_t)mlen);
+		lb_wr32(ip, 6u << 28 | (uint32_t)env->tos << 20);
+		lb_wr16(ip + 4, (uint16_t)mlen);
 		ip[6] = VRRP_IPPROTO;
 		ip[7] = env->ttl;
 		addr_put(ip + 8, &env->saddr);
@@ -633,16 +612,16 @@ int vrrp_garp_encode(const uint8_t mac[VRRP_MAC_LEN], const struct lb_addr *ip, 
 		return -ENOSPC;
 	memcpy(buf, mac_bcast, VRRP_MAC_LEN);
 	memcpy(buf + 6, mac, VRRP_MAC_LEN);
-	wr16(buf + 12, ETH_P_ARP);
-	wr16(buf + 14, 1);		/* Ethernet */
-	wr16(buf + 16, ETH_P_IP);
+	lb_wr16(buf + 12, ETH_P_ARP);
+	lb_wr16(buf + 14, 1);		/* Ethernet */
+	lb_wr16(buf + 16, ETH_P_IP);
 	buf[18] = VRRP_MAC_LEN;
 	buf[19] = 4;
-	wr16(buf + 20, 1);		/* request */
+	lb_wr16(buf + 20, 1);		/* request */
 	memcpy(buf + 22, mac, VRRP_MAC_LEN);
-	wr32(buf + 28, ip->u.v4);
+	lb_wr32(buf + 28, ip->u.v4);
 	memcpy(buf + 32, mac_bcast, VRRP_MAC_LEN);
-	wr32(buf + 38, ip->u.v4);
+	lb_wr32(buf + 38, ip->u.v4);
 	return VRRP_GARP_LEN;
 }
 
@@ -667,9 +646,9 @@ int vrrp_na_encode(const uint8_t mac[VRRP_MAC_LEN], const struct lb_addr *src,
 	buf[0] = buf[1] = 0x33;
 	buf[5] = 0x01;
 	memcpy(buf + 6, mac, VRRP_MAC_LEN);
-	wr16(buf + 12, ETH_P_IPV6);
-	wr32(ip, 6u << 28);
-	wr16(ip + 4, 32);
+	lb_wr16(buf + 12, ETH_P_IPV6);
+	lb_wr32(ip, 6u << 28);
+	lb_wr16(ip + 4, 32);
 	ip[6] = IPPROTO_ICMPV6_NUM;
 	ip[7] = 255;
 	memcpy(ip + 8, src->u.v6, 16);
@@ -682,10 +661,10 @@ int vrrp_na_encode(const uint8_t mac[VRRP_MAC_LEN], const struct lb_addr *src,
 	memcpy(icmp + 26, mac, VRRP_MAC_LEN);
 	memcpy(ph, src->u.v6, 16);
 	memcpy(ph + 16, all_nodes, 16);
-	wr32(ph + 32, 32);
+	lb_wr32(ph + 32, 32);
 	memset(ph + 36, 0, 3);
 	ph[39] = IPPROTO_ICMPV6_NUM;
-	wr16(icmp + 2, vrrp_inet_csum(icmp, 32, csum_add(ph, sizeof(ph), 0)));
+	lb_wr16(icmp + 2, vrrp_inet_csum(icmp, 32, csum_add(ph, sizeof(ph), 0)));
 	return VRRP_NA_LEN;
 }
 
@@ -703,11 +682,11 @@ int vrrp_arp_decode(const uint8_t *frame, size_t len, struct vrrp_arp *out)
 	memset(out, 0, sizeof(*out));
 	if (len < VRRP_ETH_HLEN)
 		return -EMSGSIZE;
-	type = rd16(frame + 12);
+	type = lb_rd16(frame + 12);
 	if (type == ETH_P_8021Q) {
 		if (len < VRRP_ETH_HLEN + 4)
 			return -EMSGSIZE;
-		type = rd16(frame + 16);
+		type = lb_rd16(frame + 16);
 		off += 4;
 	}
 	if (type != ETH_P_ARP)
@@ -715,11 +694,11 @@ int vrrp_arp_decode(const uint8_t *frame, size_t len, struct vrrp_arp *out)
 	if (len < off + 28)
 		return -EMSGSIZE;
 	p = frame + off;
-	if (rd16(p) != 1 || rd16(p + 2) != ETH_P_IP || p[4] != VRRP_MAC_LEN || p[5] != 4)
+	if (lb_rd16(p) != 1 || lb_rd16(p + 2) != ETH_P_IP || p[4] != VRRP_MAC_LEN || p[5] != 4)
 		return -EPROTONOSUPPORT;
 	memcpy(out->eth_dst, frame, VRRP_MAC_LEN);
 	memcpy(out->eth_src, frame + 6, VRRP_MAC_LEN);
-	out->op = rd16(p + 6);
+	out->op = lb_rd16(p + 6);
 	memcpy(out->sha, p + 8, VRRP_MAC_LEN);
 	addr_get(p + 14, LB_AF_INET, &out->spa);
 	memcpy(out->tha, p + 18, VRRP_MAC_LEN);

@@ -34,31 +34,7 @@
 #include <errno.h>
 #include <string.h>
 
-/* ---- byte access ---- */
-
-static inline uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)((unsigned)b[0] << 8 | b[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static inline void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static inline void wr32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
+#include "algorithms/wire/bytes.h"
 
 static inline void addr_v4(struct lb_addr *a, uint32_t v)
 {
@@ -188,7 +164,7 @@ static uint16_t parse_tcp_mss(const uint8_t *b, size_t doff)
 		if (olen < 2 || olen > doff - i)
 			break;
 		if (kind == 2 && olen == 4)
-			return rd16(b + i + 2);
+			return lb_rd16(b + i + 2);
 		i += olen;
 	}
 	return 0;
@@ -218,12 +194,12 @@ static int parse_l4(struct lb_pkt *p, const struct parse_lim *lim, size_t off, s
 			return LB_PKT_E_BAD_TCP_DOFF;
 		if (doff > avail)
 			return LB_PKT_E_TRUNC_L4;
-		p->sport = rd16(b);
-		p->dport = rd16(b + 2);
-		p->seq = rd32(b + 4);
-		p->ack = rd32(b + 8);
+		p->sport = lb_rd16(b);
+		p->dport = lb_rd16(b + 2);
+		p->seq = lb_rd32(b + 4);
+		p->ack = lb_rd32(b + 8);
 		p->tcp_flags = b[13];
-		p->tcp_win = rd16(b + 14);
+		p->tcp_win = lb_rd16(b + 14);
 		if ((b[13] & LB_TCP_SYN) && doff > 20)
 			p->tcp_mss = parse_tcp_mss(b, doff);
 		p->payload_off = (uint32_t)(off + doff);
@@ -233,19 +209,19 @@ static int parse_l4(struct lb_pkt *p, const struct parse_lim *lim, size_t off, s
 		if (avail < 8)
 			return LB_PKT_E_TRUNC_L4;
 		/* a first fragment's UDP length covers the whole datagram */
-		ulen = rd16(b + 4);
+		ulen = lb_rd16(b + 4);
 		if (ulen < 8 || (ulen > plen && !(p->flags & LB_PKT_F_MF)))
 			return LB_PKT_E_BAD_UDP_LEN;
-		p->sport = rd16(b);
-		p->dport = rd16(b + 2);
+		p->sport = lb_rd16(b);
+		p->dport = lb_rd16(b + 2);
 		p->payload_off = (uint32_t)(off + 8);
 		p->payload_len = (uint32_t)((ulen < plen ? ulen : plen) - 8);
 		return LB_PKT_OK;
 	case LB_PROTO_SCTP:
 		if (avail < 12)
 			return LB_PKT_E_TRUNC_L4;
-		p->sport = rd16(b);
-		p->dport = rd16(b + 2);
+		p->sport = lb_rd16(b);
+		p->dport = lb_rd16(b + 2);
 		p->payload_off = (uint32_t)(off + 12);
 		p->payload_len = (uint32_t)(plen - 12);
 		return LB_PKT_OK;
@@ -298,24 +274,24 @@ static int parse_ip4(struct lb_pkt *p, const struct parse_lim *lim, size_t off, 
 		return LB_PKT_E_BAD_IHL;
 	if (lim->cap - off < hlen)
 		return LB_PKT_E_TRUNC_IP;
-	tot = rd16(b + 2);
+	tot = lb_rd16(b + 2);
 	if (tot < hlen || tot > wire_end - off)
 		return LB_PKT_E_BAD_IP_LEN;
-	fo = rd16(b + 6);
+	fo = lb_rd16(b + 6);
 	p->kind = LB_PKT_IP;
 	p->ip_ver = 4;
 	p->l3_off = (uint32_t)off;
 	p->tos = b[1];
 	p->ip_len = (uint32_t)tot;
 	p->ip_hlen = (uint32_t)hlen;
-	p->ip_id = rd16(b + 4);
+	p->ip_id = lb_rd16(b + 4);
 	p->frag_off = (uint16_t)((fo & 0x1fff) << 3);
 	p->frag_id = 0;
 	p->flowlabel = 0;
 	p->ttl = b[8];
 	p->proto = b[9];
-	addr_v4(&p->saddr, rd32(b + 12));
-	addr_v4(&p->daddr, rd32(b + 16));
+	addr_v4(&p->saddr, lb_rd32(b + 12));
+	addr_v4(&p->daddr, lb_rd32(b + 16));
 	if (fo & 0x4000)
 		p->flags |= LB_PKT_F_DF;
 	if (fo & 0x2000)
@@ -343,10 +319,10 @@ static int parse_ip6(struct lb_pkt *p, const struct parse_lim *lim, size_t off, 
 		return LB_PKT_E_TRUNC_IP;
 	if ((b[0] >> 4) != 6)
 		return LB_PKT_E_BAD_IP_VERSION;
-	tot = 40 + (size_t)rd16(b + 4);
+	tot = 40 + (size_t)lb_rd16(b + 4);
 	if (tot > wire_end - off)
 		return LB_PKT_E_BAD_IP_LEN;
-	w0 = rd32(b);
+	w0 = lb_rd32(b);
 	p->kind = LB_PKT_IP;
 	p->ip_ver = 6;
 	p->l3_off = (uint32_t)off;
@@ -377,9 +353,9 @@ static int parse_ip6(struct lb_pkt *p, const struct parse_lim *lim, size_t off, 
 
 			if (cend < l4 || cend - l4 < 8)
 				return LB_PKT_E_TRUNC_EXTHDR;
-			fo = rd16(lim->f + l4 + 2);
+			fo = lb_rd16(lim->f + l4 + 2);
 			p->frag_off = fo & 0xfff8;
-			p->frag_id = rd32(lim->f + l4 + 4);
+			p->frag_id = lb_rd32(lim->f + l4 + 4);
 			p->flags |= LB_PKT_F_FRAG | (fo & 1 ? LB_PKT_F_MF : 0);
 			nh = lim->f[l4];
 			l4 += 8;
@@ -429,15 +405,15 @@ static int parse_arp(struct lb_pkt *p, const struct parse_lim *lim, size_t off)
 	p->l3_off = (uint32_t)off;
 	if (lim->cap - off < 8)
 		return LB_PKT_E_TRUNC_ARP;
-	if (rd16(b) != 1 || rd16(b + 2) != LB_ETH_P_IP || b[4] != 6 || b[5] != 4)
+	if (lb_rd16(b) != 1 || lb_rd16(b + 2) != LB_ETH_P_IP || b[4] != 6 || b[5] != 4)
 		return LB_PKT_E_BAD_ARP;
 	if (lim->cap - off < 28)
 		return LB_PKT_E_TRUNC_ARP;
-	p->arp_op = rd16(b + 6);
+	p->arp_op = lb_rd16(b + 6);
 	memcpy(p->arp_sha, b + 8, 6);
-	addr_v4(&p->saddr, rd32(b + 14));
+	addr_v4(&p->saddr, lb_rd32(b + 14));
 	memcpy(p->arp_tha, b + 18, 6);
-	addr_v4(&p->daddr, rd32(b + 24));
+	addr_v4(&p->daddr, lb_rd32(b + 24));
 	return LB_PKT_OK;
 }
 
@@ -465,26 +441,26 @@ int lb_pkt_parse_snap(struct lb_pkt *p, enum lb_linktype lt, const uint8_t *fram
 			return LB_PKT_E_TRUNC_L2;
 		memcpy(p->dst_mac, frame, 6);
 		memcpy(p->src_mac, frame + 6, 6);
-		et = rd16(frame + 12);
+		et = lb_rd16(frame + 12);
 		off = 14;
 		break;
 	case LB_LT_SLL:
 		if (caplen < 16)
 			return LB_PKT_E_TRUNC_L2;
 		p->sll_pkttype = frame[1];
-		p->sll_hatype = rd16(frame + 2);
-		alen = rd16(frame + 4);
+		p->sll_hatype = lb_rd16(frame + 2);
+		alen = lb_rd16(frame + 4);
 		if (alen == 6)
 			memcpy(p->src_mac, frame + 6, 6);
-		et = rd16(frame + 14);
+		et = lb_rd16(frame + 14);
 		off = 16;
 		break;
 	case LB_LT_SLL2:
 		if (caplen < 20)
 			return LB_PKT_E_TRUNC_L2;
-		et = rd16(frame);
-		p->sll_ifindex = rd32(frame + 4);
-		p->sll_hatype = rd16(frame + 8);
+		et = lb_rd16(frame);
+		p->sll_ifindex = lb_rd32(frame + 4);
+		p->sll_hatype = lb_rd16(frame + 8);
 		p->sll_pkttype = frame[10];
 		if (frame[11] == 6)
 			memcpy(p->src_mac, frame + 12, 6);
@@ -505,9 +481,9 @@ int lb_pkt_parse_snap(struct lb_pkt *p, enum lb_linktype lt, const uint8_t *fram
 		if (caplen - off < 4)
 			return LB_PKT_E_TRUNC_VLAN;
 		p->vlan_tpid[p->nvlan] = et;
-		p->vlan_tci[p->nvlan] = rd16(frame + off);
+		p->vlan_tci[p->nvlan] = lb_rd16(frame + off);
 		p->nvlan++;
-		et = rd16(frame + off + 2);
+		et = lb_rd16(frame + off + 2);
 		off += 4;
 	}
 	p->ethertype = et;
@@ -612,7 +588,7 @@ uint32_t lb_csum_partial(const void *buf, size_t len, uint32_t sum)
 #endif
 	s = (uint64_t)sum + acc;
 	if (len >= 2) {
-		s += rd16(b);
+		s += lb_rd16(b);
 		b += 2;
 		len -= 2;
 	}
@@ -648,7 +624,7 @@ uint32_t lb_csum_pseudo(const struct lb_addr *saddr, const struct lb_addr *daddr
 	s = csum_add16(s, len);
 	if (saddr->af == LB_AF_INET6) {
 		for (unsigned i = 0; i < 16; i += 2)
-			s += rd16(saddr->u.v6 + i) + rd16(daddr->u.v6 + i);
+			s += lb_rd16(saddr->u.v6 + i) + lb_rd16(daddr->u.v6 + i);
 		return s;
 	}
 	s = csum_add16(s, saddr->u.v4);
@@ -687,8 +663,8 @@ uint16_t lb_csum_replace16(uint16_t check, const uint8_t old[16], const uint8_t 
 	uint32_t s = (uint16_t)~check;
 
 	for (unsigned i = 0; i < 16; i += 2) {
-		s += (uint16_t)~rd16(old + i);
-		s += rd16(new + i);
+		s += (uint16_t)~lb_rd16(old + i);
+		s += lb_rd16(new + i);
 	}
 	return lb_csum_fold(s);
 }
@@ -710,7 +686,7 @@ bool lb_ip4_csum_ok(const uint8_t *hdr, size_t hlen)
 /* lb_ip4_csum_set - compute and store the checksum of the header hdr[0..hlen). */
 void lb_ip4_csum_set(uint8_t *hdr, size_t hlen)
 {
-	wr16(hdr + 10, lb_ip4_csum(hdr, hlen));
+	lb_wr16(hdr + 10, lb_ip4_csum(hdr, hlen));
 }
 
 /* Where the checksum sits in an L4 header, or 0 for protocols we do not sum. */
@@ -768,7 +744,7 @@ bool lb_l4_csum_ok(const struct lb_addr *saddr, const struct lb_addr *daddr, uin
 		return true;
 	if (len < co + 2)
 		return false;
-	if (proto == LB_PROTO_UDP && saddr->af == LB_AF_INET && rd16(l4 + 6) == 0)
+	if (proto == LB_PROTO_UDP && saddr->af == LB_AF_INET && lb_rd16(l4 + 6) == 0)
 		return true;
 	if (proto != LB_PROTO_ICMP)
 		s = lb_csum_pseudo(saddr, daddr, proto, (uint32_t)len);
@@ -783,7 +759,7 @@ int lb_l4_csum_set(const struct lb_addr *saddr, const struct lb_addr *daddr, uin
 
 	if (co == 0 || len < co + 2)
 		return -EINVAL;
-	wr16(l4 + co, lb_l4_csum(saddr, daddr, proto, l4, len));
+	lb_wr16(l4 + co, lb_l4_csum(saddr, daddr, proto, l4, len));
 	return 0;
 }
 
@@ -817,11 +793,11 @@ int lb_build_eth(uint8_t *buf, size_t cap, const struct lb_eth_spec *eth, uint16
 	memcpy(buf, eth->dst, 6);
 	memcpy(buf + 6, eth->src, 6);
 	for (unsigned i = 0; i < eth->nvlan; i++) {
-		wr16(buf + off, eth->vlan_tpid[i] ? eth->vlan_tpid[i] : LB_ETH_P_8021Q);
-		wr16(buf + off + 2, eth->vlan_tci[i]);
+		lb_wr16(buf + off, eth->vlan_tpid[i] ? eth->vlan_tpid[i] : LB_ETH_P_8021Q);
+		lb_wr16(buf + off + 2, eth->vlan_tci[i]);
 		off += 4;
 	}
-	wr16(buf + off, ethertype);
+	lb_wr16(buf + off, ethertype);
 	return (int)len;
 }
 
@@ -852,8 +828,8 @@ int lb_build_ip_hdr(uint8_t *buf, size_t cap, const struct lb_ip_spec *ip, uint8
 			return -EINVAL;
 		if (cap < 40)
 			return -ENOSPC;
-		wr32(buf, 6u << 28 | (uint32_t)ip->tos << 20 | (ip->flowlabel & 0xfffff));
-		wr16(buf + 4, (uint16_t)l4len);
+		lb_wr32(buf, 6u << 28 | (uint32_t)ip->tos << 20 | (ip->flowlabel & 0xfffff));
+		lb_wr16(buf + 4, (uint16_t)l4len);
 		buf[6] = proto;
 		buf[7] = ip->ttl;
 		memcpy(buf + 8, ip->saddr.u.v6, 16);
@@ -870,15 +846,15 @@ int lb_build_ip_hdr(uint8_t *buf, size_t cap, const struct lb_ip_spec *ip, uint8
 		return -ENOSPC;
 	buf[0] = (uint8_t)(0x40 | hlen / 4);
 	buf[1] = ip->tos;
-	wr16(buf + 2, (uint16_t)(hlen + l4len));
-	wr16(buf + 4, ip->id);
-	wr16(buf + 6,
+	lb_wr16(buf + 2, (uint16_t)(hlen + l4len));
+	lb_wr16(buf + 4, ip->id);
+	lb_wr16(buf + 6,
 	     (uint16_t)((ip->df ? 0x4000 : 0) | (ip->mf ? 0x2000 : 0) | ip->frag_off >> 3));
 	buf[8] = ip->ttl;
 	buf[9] = proto;
-	wr16(buf + 10, 0);
-	wr32(buf + 12, ip->saddr.u.v4);
-	wr32(buf + 16, ip->daddr.u.v4);
+	lb_wr16(buf + 10, 0);
+	lb_wr32(buf + 12, ip->saddr.u.v4);
+	lb_wr32(buf + 16, ip->daddr.u.v4);
 	if (ip->optlen)
 		memcpy(buf + 20, ip->opts, ip->optlen);
 	lb_ip4_csum_set(buf, hlen);
@@ -952,19 +928,19 @@ int lb_build_tcp(uint8_t *buf, size_t cap, const struct lb_eth_spec *eth,
 	if (n < 0)
 		return n;
 	t = buf + l4;
-	wr16(t, tcp->sport);
-	wr16(t + 2, tcp->dport);
-	wr32(t + 4, tcp->seq);
-	wr32(t + 8, tcp->ack);
+	lb_wr16(t, tcp->sport);
+	lb_wr16(t + 2, tcp->dport);
+	lb_wr32(t + 4, tcp->seq);
+	lb_wr32(t + 8, tcp->ack);
 	t[12] = (uint8_t)(thl / 4 << 4);
 	t[13] = tcp->flags;
-	wr16(t + 14, tcp->win);
-	wr16(t + 16, 0);
-	wr16(t + 18, 0);
+	lb_wr16(t + 14, tcp->win);
+	lb_wr16(t + 16, 0);
+	lb_wr16(t + 18, 0);
 	if (mss) {
 		t[20] = 2;
 		t[21] = 4;
-		wr16(t + 22, tcp->mss);
+		lb_wr16(t + 22, tcp->mss);
 	}
 	if (tcp->optlen)
 		memcpy(t + 20 + mss, tcp->opts, tcp->optlen);
@@ -991,10 +967,10 @@ int lb_build_udp(uint8_t *buf, size_t cap, const struct lb_eth_spec *eth,
 	if (n < 0)
 		return n;
 	u = buf + l4;
-	wr16(u, udp->sport);
-	wr16(u + 2, udp->dport);
-	wr16(u + 4, (uint16_t)ulen);
-	wr16(u + 6, 0);
+	lb_wr16(u, udp->sport);
+	lb_wr16(u + 2, udp->dport);
+	lb_wr16(u + 4, (uint16_t)ulen);
+	lb_wr16(u + 6, 0);
 	put_payload(u + 8, udp->payload, udp->payload_len);
 	if (!(udp->no_csum && ip->saddr.af == LB_AF_INET))
 		lb_l4_csum_set(&ip->saddr, &ip->daddr, LB_PROTO_UDP, u, ulen);
@@ -1030,9 +1006,9 @@ int lb_build_icmp4_frag_needed(uint8_t *buf, size_t cap, const struct lb_eth_spe
 	c = buf + l4;
 	c[0] = 3;
 	c[1] = 4;
-	wr16(c + 2, 0);
-	wr16(c + 4, 0);
-	wr16(c + 6, mtu);
+	lb_wr16(c + 2, 0);
+	lb_wr16(c + 4, 0);
+	lb_wr16(c + 6, mtu);
 	memcpy(c + 8, orig, q);
 	lb_l4_csum_set(&ip->saddr, &ip->daddr, LB_PROTO_ICMP, c, 8 + q);
 	return n;
@@ -1061,8 +1037,8 @@ int lb_build_icmp6_too_big(uint8_t *buf, size_t cap, const struct lb_eth_spec *e
 	c = buf + l4;
 	c[0] = 2;
 	c[1] = 0;
-	wr16(c + 2, 0);
-	wr32(c + 4, mtu);
+	lb_wr16(c + 2, 0);
+	lb_wr32(c + 4, mtu);
 	memcpy(c + 8, orig, q);
 	lb_l4_csum_set(&ip->saddr, &ip->daddr, LB_PROTO_ICMPV6, c, 8 + q);
 	return n;
@@ -1086,15 +1062,15 @@ int lb_build_arp(uint8_t *buf, size_t cap, const struct lb_eth_spec *eth,
 	if (cap - (size_t)l2 < 28)
 		return -ENOSPC;
 	a = buf + l2;
-	wr16(a, 1);
-	wr16(a + 2, LB_ETH_P_IP);
+	lb_wr16(a, 1);
+	lb_wr16(a + 2, LB_ETH_P_IP);
 	a[4] = 6;
 	a[5] = 4;
-	wr16(a + 6, arp->op);
+	lb_wr16(a + 6, arp->op);
 	memcpy(a + 8, arp->sha, 6);
-	wr32(a + 14, arp->spa);
+	lb_wr32(a + 14, arp->spa);
 	memcpy(a + 18, arp->tha, 6);
-	wr32(a + 24, arp->tpa);
+	lb_wr32(a + 24, arp->tpa);
 	return l2 + 28;
 }
 
@@ -1171,7 +1147,7 @@ int lb_ip4_fragment_hdr(const uint8_t *hdr, const uint8_t *payload, size_t plen,
 	if ((hdr[0] >> 4) != 4 || (hdr[0] & 0x0f) < 5)
 		return -EINVAL;
 	hlen = (size_t)(hdr[0] & 0x0f) * 4;
-	base = (unsigned)(rd16(hdr + 6) & 0x1fff) * 8;
+	base = (unsigned)(lb_rd16(hdr + 6) & 0x1fff) * 8;
 	more = (hdr[6] & 0x20) != 0;
 	if (hlen + plen > 0xffff || base + plen > 0xffff)
 		return -EINVAL;
@@ -1199,11 +1175,11 @@ int lb_ip4_fragment_hdr(const uint8_t *hdr, const uint8_t *payload, size_t plen,
 		}
 		if (cap - pos - (size_t)l2 < hlen + dlen)
 			return -ENOSPC;
-		wr16(h + 2, (uint16_t)(hlen + dlen));
+		lb_wr16(h + 2, (uint16_t)(hlen + dlen));
 		if (hlen + plen <= mtu)
-			wr16(h + 6, rd16(hdr + 6));
+			lb_wr16(h + 6, lb_rd16(hdr + 6));
 		else
-			wr16(h + 6, (uint16_t)((base + off) >> 3 | (!last || more ? 0x2000 : 0)));
+			lb_wr16(h + 6, (uint16_t)((base + off) >> 3 | (!last || more ? 0x2000 : 0)));
 		lb_ip4_csum_set(h, hlen);
 		memcpy(buf + pos + l2, h, hlen);
 		memcpy(buf + pos + l2 + hlen, payload + off, dlen);
@@ -1226,7 +1202,7 @@ int lb_ip4_fragment(const uint8_t *pkt, size_t len, unsigned mtu, const struct l
 	if (len < 20 || (pkt[0] >> 4) != 4)
 		return -EINVAL;
 	hlen = (size_t)(pkt[0] & 0x0f) * 4;
-	if (hlen < 20 || hlen > len || rd16(pkt + 2) != len)
+	if (hlen < 20 || hlen > len || lb_rd16(pkt + 2) != len)
 		return -EINVAL;
 	return lb_ip4_fragment_hdr(pkt, pkt + hlen, len - hlen, mtu, eth, buf, cap, frames,
 				   maxframes);
