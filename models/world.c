@@ -432,6 +432,13 @@ void world_fill_result(const struct world *w, struct run_result *r)
 		snprintf(name, sizeof(name), "%s.conn_table_max", d->cfg->name);
 		run_result_extra(r, "director", name, (double)d->conns_max);
 	}
+	for (size_t i = 0; i < w->scn->nfaults; i++) {
+		const struct scn_fault *f = &w->scn->faults[i];
+
+		if (f->at_ns < w->end_ns)
+			run_result_extra(r, "fault", f->text + (strncmp(f->text, "at ", 3) ? 0 : 3),
+					 sim_time_to_sec(f->at_ns));
+	}
 	for (size_t i = 0; i < w->ndirs; i++) {
 		if (w->dirs[i].log_count && !r->log_count)
 			snprintf(r->log_first, sizeof(r->log_first), "%s: %s", w->dirs[i].cfg->name,

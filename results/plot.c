@@ -531,22 +531,27 @@ out_free:
 static int plot_run_throughput(struct plot_job *job, const struct run_result *r)
 {
 	static const char stem[] = "run-throughput";
-	const struct run_series *s = NULL;
+	const struct run_series *s = NULL, *e = NULL;
 	FILE *f, *gp;
 	size_t i;
 	int rc;
 
-	for (i = 0; i < r->nseries; i++)
+	for (i = 0; i < r->nseries; i++) {
 		if (strcmp(r->series[i].name, "throughput") == 0)
 			s = &r->series[i];
+		if (strcmp(r->series[i].name, "errors") == 0)
+			e = &r->series[i];
+	}
 	if (!s || s->n == 0)
 		return 0;
+	if (e && e->n != s->n)
+		e = NULL;
 	rc = plot_open(job, stem, ".dat", &f);
 	if (rc)
 		return rc;
-	fputs("# simulated time (s)  throughput (requests completed per second)\n", f);
+	fputs("# simulated time (s)  completed per second  failed or refused per second\n", f);
 	for (i = 0; i < s->n; i++)
-		fprintf(f, "%.9g %.9g\n", s->t[i], s->v[i]);
+		fprintf(f, "%.9g %.9g %.9g\n", s->t[i], s->v[i], e ? e->v[i] : 0.0);
 	rc = plot_close(job, f, stem, ".dat");
 	if (rc)
 		return rc;
@@ -565,12 +570,25 @@ static int plot_run_throughput(struct plot_job *job, const struct run_result *r)
 	}
 	fputc('\n', gp);
 	fputs("set xlabel \"simulated time (s)\"\n"
-	      "set ylabel \"throughput (requests/s)\"\n"
+	      "set ylabel \"requests/s\"\n"
 	      "set yrange [0:*]\n"
-	      "set key off\n",
+	      "set key top right\n",
 	      gp);
+	/* The scenario's faults: a dashed line and a label at each. */
+	for (i = 0; i < r->nextra; i++) {
+		if (strcmp(r->extra[i].scope, "fault"))
+			continue;
+		fprintf(gp, "set arrow from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lc rgb \"#888888\"\n",
+			r->extra[i].value, r->extra[i].value);
+		fprintf(gp, "set label ");
+		gp_str(gp, r->extra[i].name);
+		fprintf(gp, " at %.9g, graph 0.98 rotate by 90 right font \",8\" tc rgb \"#555555\"\n",
+			r->extra[i].value);
+	}
 	gp_outputs_begin(gp, stem);
-	fprintf(gp, "\tplot \"%s.dat\" using 1:2 with lines lw 2 lc rgb \"#2ca02c\"\n", stem);
+	fprintf(gp, "\tplot \"%s.dat\" using 1:2 title \"completed\" with lines lw 2 lc rgb \"#2ca02c\", \\\n"
+		    "\t     \"%s.dat\" using 1:3 title \"failed or refused\" with lines lw 2 lc rgb \"#d62728\"\n",
+		stem, stem);
 	gp_outputs_end(gp);
 	rc = plot_close(job, gp, stem, ".gp");
 	if (!rc)
