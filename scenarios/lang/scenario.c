@@ -2,7 +2,9 @@
  * scenarios/lang/scenario.c - binds the statement tree of a scenario file
  * into struct scenario: lbsim's own blocks through parameter tables,
  * keepalived's LVS blocks through their keywords (spec/vrrp-keepalived.md
- * 4.7, 4.8), everything else of keepalived accepted with one warning.
+ * 4.7, 4.8), its VRRP blocks (vrrp_instance, vrrp_script, vrrp_sync_group
+ * and global_defs' VRRP keywords, spec 3, 4.3-4.6) into plain per-director
+ * config, everything else of keepalived accepted with one warning.
  *
  * Called by `lbsim run|check|compare|...`, the shim and the tests, once per
  * scenario (per replication at most); everything is built fresh and freed
@@ -1609,7 +1611,19 @@ static int scn_bind_vs_spec(struct scn_ctx *ctx, const struct lex_node *n, struc
 	return 0;
 }
 
-/* Append an empty director (fields zero) named <name>; valid until the next add. */
+/* Every integer of <g> unset: see SCN_VRRP_UNSET. */
+static void scn_vrrp_globals_init(struct scn_vrrp_globals *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->version = g->garp_master_delay_s = g->garp_master_repeat = SCN_VRRP_UNSET;
+	g->garp_master_refresh_s = g->garp_master_refresh_repeat = SCN_VRRP_UNSET;
+	g->garp_lower_prio_delay_s = g->garp_lower_prio_repeat = SCN_VRRP_UNSET;
+	g->min_garp = g->lower_prio_no_advert = g->higher_prio_send_advert = SCN_VRRP_UNSET;
+	g->down_timer_adverts = g->strict = g->sync_id = SCN_VRRP_UNSET;
+	g->startup_delay_ns = SCN_VRRP_UNSET;
+}
+
+/* Append an empty director (fields zero, VRRP globals unset) named <name>; valid until the next add. */
 static struct scn_director *scn_director_add(struct scn_ctx *ctx, const char *name,
 					     const struct scn_loc *loc)
 {
@@ -1621,6 +1635,7 @@ static struct scn_director *scn_director_add(struct scn_ctx *ctx, const char *na
 	memset(d, 0, sizeof(*d));
 	d->name = xstrdup(name);
 	d->loc = *loc;
+	scn_vrrp_globals_init(&d->vrrp);
 	return d;
 }
 
@@ -1870,21 +1885,1024 @@ static int scn_bind_lvs_timeouts(struct scn_ctx *ctx, const struct lex_node *s,
 	return 0;
 }
 
+/* ---- VRRP: vrrp_instance, vrrp_script, vrrp_sync_group (spec/vrrp-keepalived.md 3, 4.3-4.6) ---- */
+
+/* clang-format off */
+/* Accepted in vrrp_instance, not modelled: warned once each. */
+static const char *const kad_vrrp_inst_unmodelled[] = {
+	"dont_track_primary", "track_src_ip", "skip_check_adv_addr", "mcast_dst_ip",
+	"virtual_routes", "virtual_rules", "track_file", "track_process", "track_bfd",
+	"unicast_ttl", "check_unicast_src", "unicast_fault_no_peer", "old_unicast_checksum",
+	"garp_extra_if", "vmac_garp_intvl", "notify_priority_changes", "smtp_alert",
+	"lvs_sync_daemon_interface", "use_vmac", "use_vmac_addr", "vmac_xmit_base", "use_ipvlan",
+	"promote_secondaries", "native_ipv6", "vrf", "debug", "kernel_rx_buf_size",
+	"linkbeat_use_polling", NULL,
+};
+
+/* Accepted in vrrp_sync_group, not modelled. */
+static const char *const kad_vrrp_sg_unmodelled[] = {
+	"track_interface", "track_script", "track_file", "track_process", "track_bfd",
+	"smtp_alert", "notify_priority_changes", "sync_group_tracking_weight", "global_tracking",
+	NULL,
+};
+/* clang-format on */
+
+/* A track_script entry without its own weight, until the script is known. */
+#define SCN_TRACK_WEIGHT_UNSET INT_MIN
+
+static void scn_vrrp_globals_fini(struct scn_vrrp_globals *g)
+{
+	free(g->router_id);
+	free(g->sync_if);
+	free(g->sync_inst);
+}
+
+static void scn_vrrp_notify_fini(struct scn_vrrp_notify *nt)
+{
+	free(nt->master);
+	free(nt->backup);
+	free(nt->fault);
+	free(nt->stop);
+	free(nt->deleted);
+	free(nt->notify);
+	free(nt->master_rx_lower_pri);
+}
+
+/* Free what the VRRP arrays of director <d> own. */
+static void scn_vrrp_director_fini(struct scn_director *d)
+{
+	for (size_t i = 0; i < d->ninstances; i++) {
+		struct scn_vrrp_instance *v = &d->instances[i];
+
+		free(v->name);
+		free(v->interface);
+		for (size_t k = 0; k < v->nvips; k++) {
+			free(v->vips[k].dev);
+			free(v->vips[k].label);
+		}
+		free(v->vips);
+		for (size_t k = 0; k < v->nvips_excluded; k++) {
+			free(v->vips_excluded[k].dev);
+			free(v->vips_excluded[k].label);
+		}
+		free(v->vips_excluded);
+		for (size_t k = 0; k < v->ntrack_if; k++)
+			free(v->track_if[k].name);
+		free(v->track_if);
+		for (size_t k = 0; k < v->ntrack_script; k++)
+			free(v->track_script[k].name);
+		free(v->track_script);
+		free(v->unicast_peers);
+		scn_vrrp_notify_fini(&v->notify);
+		free(v->sync_group);
+	}
+	free(d->instances);
+	for (size_t i = 0; i < d->nscripts; i++) {
+		free(d->scripts[i].name);
+		free(d->scripts[i].script);
+		free(d->scripts[i].user);
+	}
+	free(d->scripts);
+	for (size_t i = 0; i < d->nsync_groups; i++) {
+		struct scn_vrrp_sync_group *g = &d->sync_groups[i];
+
+		for (size_t k = 0; k < g->ninstances; k++)
+			free(g->instances[k]);
+		free(g->instances);
+		free(g->instance_locs);
+		free(g->name);
+		scn_vrrp_notify_fini(&g->notify);
+	}
+	free(d->sync_groups);
+	scn_vrrp_globals_fini(&d->vrrp);
+}
+
+/* Tokens <from>.. of <n> joined by single spaces (owned by the caller). */
+static char *scn_toks_join(const struct lex_node *n, size_t from)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = from; i < n->ntok; i++)
+		len += strlen(n->tok[i].text) + 1;
+	s = xmalloc(len);
+	s[0] = '\0';
+	for (size_t i = from; i < n->ntok; i++) {
+		if (i > from)
+			strcat(s, " ");
+		strcat(s, n->tok[i].text);
+	}
+	return s;
+}
+
+/* Replace *dst by the one argument of <n> (a name). Returns 0 or -EINVAL. */
+static int scn_vrrp_str(struct scn_ctx *ctx, const struct lex_node *n, char **dst)
+{
+	if (scn_need_args(ctx, n, 1, 1, "one name"))
+		return -EINVAL;
+	free(*dst);
+	*dst = xstrdup(n->tok[1].text);
+	return 0;
+}
+
+/* "KEYWORD N", N in lo..hi, into *out. Returns 0 or -EINVAL. */
+static int scn_vrrp_int(struct scn_ctx *ctx, const struct lex_node *n, long long lo, long long hi,
+			int *out)
+{
+	long long v;
+
+	if (scn_need_args(ctx, n, 1, 1, "one integer") ||
+	    scn_kad_int(ctx, n->tok[0].text, &n->tok[1], lo, hi, &v))
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+/* "KEYWORD [BOOL]" into *out (0 or 1). Returns 0 or -EINVAL. */
+static int scn_vrrp_bool(struct scn_ctx *ctx, const struct lex_node *n, int *out)
+{
+	bool b;
+
+	if (scn_kad_flag(ctx, n, &b))
+		return -EINVAL;
+	*out = b;
+	return 0;
+}
+
 /*
- * global_defs: lvs_timeouts is modelled (for director <didx>, or for every
- * director without its own when at top level, didx 0); every other keyword
- * is accepted with the one "not modelled yet" warning. Returns 0 or -EINVAL.
+ * A keepalived <TIMER>: seconds with up to 6 decimals (spec 4.1), no unit,
+ * into *us. Returns 0 or -EINVAL naming <t> (negative, "abc", 7 decimals and
+ * values over 4000 s are errors, as keepalived reports them invalid).
+ */
+static int scn_vrrp_secs(struct scn_ctx *ctx, const char *what, const struct lex_token *t,
+			 uint64_t *us)
+{
+	const char *s = t->text;
+	uint64_t whole = 0, frac = 0;
+	int ndec = 0;
+
+	if (!isdigit((unsigned char)*s))
+		goto out_bad;
+	for (; isdigit((unsigned char)*s); s++) {
+		whole = whole * 10 + (uint64_t)(*s - '0');
+		if (whole > 4000)
+			goto out_bad;
+	}
+	if (*s == '.') {
+		for (s++; isdigit((unsigned char)*s); s++, ndec++)
+			if (ndec < 6)
+				frac = frac * 10 + (uint64_t)(*s - '0');
+			else
+				goto out_bad;
+	}
+	if (*s)
+		goto out_bad;
+	for (; ndec < 6; ndec++)
+		frac *= 10;
+	*us = whole * 1000000 + frac;
+	return 0;
+out_bad:
+	return scn_error(ctx, &t->loc,
+			 "%s: expected seconds 0..4000 with up to 6 decimals, got '%s'", what,
+			 t->text);
+}
+
+/*
+ * A tracker weight token: -253..253; +-254 is clamped to +-253 with a
+ * warning as keepalived does (spec 3.4); anything else is an error.
+ */
+static int scn_vrrp_weight(struct scn_ctx *ctx, const struct lex_token *t, int *out)
+{
+	long long w;
+
+	if (scn_kad_int(ctx, "weight", t, -254, 254, &w))
+		return -EINVAL;
+	if (w == 254 || w == -254) {
+		scn_warn(ctx, &t->loc, "weight %lld clamped to %d as keepalived does", w,
+			 w > 0 ? 253 : -253);
+		w = w > 0 ? 253 : -253;
+	}
+	*out = (int)w;
+	return 0;
+}
+
+/* notify* keywords into <nt>; returns 1 when <n> is one, 0 when not. */
+static int scn_vrrp_notify(const struct lex_node *n, struct scn_vrrp_notify *nt)
+{
+	static const char *const names[] = { "notify_master", "notify_backup", "notify_fault",
+					     "notify_stop",   "notify_deleted", "notify",
+					     "notify_master_rx_lower_pri" };
+	char **dst[] = { &nt->master, &nt->backup,  &nt->fault,	       &nt->stop,
+			 &nt->deleted, &nt->notify, &nt->master_rx_lower_pri };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(n->tok[0].text, names[i])) {
+			free(*dst[i]);
+			*dst[i] = scn_toks_join(n, 1);
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * One virtual_ipaddress line "ADDR[/LEN] [dev IF] [label L] [OPTION...]"
+ * into <vip>. Options taking a value (brd, scope, peer, preferred_lft,
+ * dev, label) need it; the others are accepted. Returns 0 or -EINVAL.
+ */
+static int scn_vrrp_vip(struct scn_ctx *ctx, const struct lex_node *n, struct scn_vip *vip)
+{
+	static const char *const valued[] = { "brd", "broadcast", "scope", "peer",
+					      "preferred_lft", NULL };
+	const struct lex_token *t = &n->tok[0];
+	char buf[LB_ADDR_STRLEN + 8];
+	char *slash;
+
+	memset(vip, 0, sizeof(*vip));
+	vip->loc = t->loc;
+	snprintf(buf, sizeof(buf), "%s", t->text);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (strlen(t->text) >= sizeof(buf) || lb_addr_parse(buf, &vip->addr))
+		return scn_error(ctx, &t->loc, "virtual_ipaddress: expected ADDR[/LEN], got '%s'",
+				 t->text);
+	vip->prefix = vip->addr.af == LB_AF_INET6 ? 128 : 32;
+	if (slash) {
+		long long len;
+
+		if (units_int(slash + 1, 0, vip->prefix, &len, ctx->ubuf, sizeof(ctx->ubuf)))
+			return scn_error(ctx, &t->loc, "virtual_ipaddress %s: prefix %s", t->text,
+					 ctx->ubuf);
+		vip->prefix = (unsigned)len;
+	}
+	for (size_t i = 1; i < n->ntok; i++) {
+		const char *o = n->tok[i].text;
+		bool takes = !strcmp(o, "dev") || !strcmp(o, "label") || scn_in_list(valued, o);
+
+		if (!takes)
+			continue;
+		if (i + 1 >= n->ntok)
+			return scn_error(ctx, &n->tok[i].loc, "virtual_ipaddress: %s needs a value",
+					 o);
+		if (!strcmp(o, "dev")) {
+			free(vip->dev);
+			vip->dev = xstrdup(n->tok[i + 1].text);
+		} else if (!strcmp(o, "label")) {
+			free(vip->label);
+			vip->label = xstrdup(n->tok[i + 1].text);
+		}
+		i++;
+	}
+	return 0;
+}
+
+/* A virtual_ipaddress[_excluded] block appended to *v, *nv. */
+static int scn_vrrp_vips(struct scn_ctx *ctx, const struct lex_node *n, struct scn_vip **v,
+			 size_t *nv)
+{
+	for (size_t k = 0; k < n->nkids; k++) {
+		*v = xrealloc(*v, (*nv + 1) * sizeof(**v));
+		if (scn_vrrp_vip(ctx, &n->kids[k], &(*v)[*nv])) {
+			free((*v)[*nv].dev);
+			free((*v)[*nv].label);
+			return -EINVAL;
+		}
+		(*nv)++;
+	}
+	return 0;
+}
+
+/*
+ * track_interface { IF [weight W [reverse]] } or track_script { NAME
+ * [weight W [reverse|noreverse]] } appended to *tr, *ntr. A script entry
+ * without weight keeps SCN_TRACK_WEIGHT_UNSET until its script is known.
+ */
+static int scn_vrrp_tracks(struct scn_ctx *ctx, const struct lex_node *n, bool script,
+			   struct scn_vrrp_track **tr, size_t *ntr)
+{
+	for (size_t k = 0; k < n->nkids; k++) {
+		const struct lex_node *e = &n->kids[k];
+		struct scn_vrrp_track t = { .weight = script ? SCN_TRACK_WEIGHT_UNSET : 0,
+					    .loc = e->tok[0].loc };
+		size_t i = 1;
+
+		if (e->ntok > 1) {
+			if (strcmp(e->tok[1].text, "weight") || e->ntok < 3)
+				return scn_error(ctx, &e->tok[1].loc,
+						 "%s: expected NAME [weight W [reverse]]",
+						 n->tok[0].text);
+			if (scn_vrrp_weight(ctx, &e->tok[2], &t.weight))
+				return -EINVAL;
+			i = 3;
+		}
+		for (; i < e->ntok; i++) {
+			if (!strcmp(e->tok[i].text, "reverse"))
+				t.reverse = true;
+			else if (!(script && !strcmp(e->tok[i].text, "noreverse")))
+				return scn_error(ctx, &e->tok[i].loc,
+						 "%s: unexpected '%s' after the weight",
+						 n->tok[0].text, e->tok[i].text);
+		}
+		t.name = xstrdup(e->tok[0].text);
+		*tr = xrealloc(*tr, (*ntr + 1) * sizeof(**tr));
+		(*tr)[(*ntr)++] = t;
+	}
+	return 0;
+}
+
+/* The instance named <name> of director <d>, NULL when none. */
+static struct scn_vrrp_instance *scn_vrrp_inst_find(struct scn_director *d, const char *name)
+{
+	for (size_t i = 0; i < d->ninstances; i++)
+		if (!strcmp(d->instances[i].name, name))
+			return &d->instances[i];
+	return NULL;
+}
+
+/* One statement of a vrrp_instance block into <v>. Returns 0 or -EINVAL. */
+static int scn_vrrp_inst_kw(struct scn_ctx *ctx, const struct lex_node *s,
+			    struct scn_vrrp_instance *v, int *prio)
+{
+	const char *kw = s->tok[0].text;
+	uint64_t us;
+	int x;
+
+	if (scn_vrrp_notify(s, &v->notify))
+		return scn_need_args(ctx, s, 1, 3, "PATH|\"PATH ARGS\" [USER [GROUP]]");
+	if (!strcmp(kw, "state")) {
+		if (scn_need_args(ctx, s, 1, 1, "MASTER or BACKUP"))
+			return -EINVAL;
+		if (strcmp(s->tok[1].text, "MASTER") && strcmp(s->tok[1].text, "BACKUP"))
+			return scn_error(ctx, &s->tok[1].loc,
+					 "state: expected MASTER or BACKUP, got '%s'", s->tok[1].text);
+		v->state_master = !strcmp(s->tok[1].text, "MASTER");
+		return 0;
+	}
+	if (!strcmp(kw, "interface"))
+		return scn_vrrp_str(ctx, s, &v->interface);
+	if (!strcmp(kw, "virtual_router_id")) {
+		/* keepalived drops the instance; lbsim refuses the file */
+		if (scn_vrrp_int(ctx, s, 1, 255, &x))
+			return -EINVAL;
+		v->vrid = (unsigned)x;
+		return 0;
+	}
+	if (!strcmp(kw, "priority")) {
+		long long p;
+
+		if (scn_need_args(ctx, s, 1, 1, "one integer 1..255"))
+			return -EINVAL;
+		/* keepalived: out of range or not a number -> config error, 100 (spec 4.6) */
+		if (units_int(s->tok[1].text, 1, 255, &p, ctx->ubuf, sizeof(ctx->ubuf))) {
+			scn_warn(ctx, &s->tok[1].loc,
+				 "priority '%s' is invalid (1..255); keepalived uses 100",
+				 s->tok[1].text);
+			*prio = 100;
+		} else {
+			*prio = (int)p;
+		}
+		return 0;
+	}
+	if (!strcmp(kw, "advert_int")) {
+		if (scn_need_args(ctx, s, 1, 1, "seconds") ||
+		    scn_vrrp_secs(ctx, kw, &s->tok[1], &us))
+			return -EINVAL;
+		v->advert_int_us = (uint32_t)us; /* rounded for the version when loading ends */
+		v->advert_loc = s->tok[1].loc;
+		return 0;
+	}
+	if (!strcmp(kw, "version"))
+		return scn_vrrp_int(ctx, s, 2, 3, &v->version);
+	if (!strcmp(kw, "authentication")) {
+		for (size_t k = 0; k < s->nkids; k++) {
+			const struct lex_node *a = &s->kids[k];
+
+			if (scn_need_args(ctx, a, 1, 1, "one value"))
+				return -EINVAL;
+			if (!strcmp(a->tok[0].text, "auth_type")) {
+				if (!strcmp(a->tok[1].text, "PASS"))
+					v->auth_type = SCN_VRRP_AUTH_PASS;
+				else if (!strcmp(a->tok[1].text, "AH"))
+					v->auth_type = SCN_VRRP_AUTH_AH;
+				else
+					return scn_error(ctx, &a->tok[1].loc,
+							 "auth_type: expected PASS or AH, got '%s'",
+							 a->tok[1].text);
+			} else if (!strcmp(a->tok[0].text, "auth_pass")) {
+				/* only 8 characters go on the wire (spec 1.5) */
+				if (strlen(a->tok[1].text) > 8)
+					scn_warn(ctx, &a->tok[1].loc,
+						 "auth_pass is truncated to 8 characters");
+				snprintf(v->auth_pass, sizeof(v->auth_pass), "%.8s",
+					 a->tok[1].text);
+			} else {
+				return scn_error(ctx, &a->tok[0].loc,
+						 "unknown keyword '%s' in authentication",
+						 a->tok[0].text);
+			}
+		}
+		return 0;
+	}
+	if (!strcmp(kw, "virtual_ipaddress"))
+		return scn_vrrp_vips(ctx, s, &v->vips, &v->nvips);
+	if (!strcmp(kw, "virtual_ipaddress_excluded"))
+		return scn_vrrp_vips(ctx, s, &v->vips_excluded, &v->nvips_excluded);
+	if (!strcmp(kw, "track_interface"))
+		return scn_vrrp_tracks(ctx, s, false, &v->track_if, &v->ntrack_if);
+	if (!strcmp(kw, "track_script"))
+		return scn_vrrp_tracks(ctx, s, true, &v->track_script, &v->ntrack_script);
+	if (!strcmp(kw, "nopreempt") || !strcmp(kw, "preempt")) {
+		if (scn_need_args(ctx, s, 0, 0, "no value"))
+			return -EINVAL;
+		v->nopreempt = kw[0] == 'n';
+		return 0;
+	}
+	if (!strcmp(kw, "preempt_delay")) {
+		/* 0..1000 s; keepalived reports others invalid: an error here */
+		if (scn_need_args(ctx, s, 1, 1, "seconds 0..1000") ||
+		    scn_vrrp_secs(ctx, kw, &s->tok[1], &us))
+			return -EINVAL;
+		if (us > 1000 * 1000000ULL)
+			return scn_error(ctx, &s->tok[1].loc,
+					 "preempt_delay: expected seconds 0..1000, got '%s'",
+					 s->tok[1].text);
+		v->preempt_delay_ns = (sim_time_t)us * 1000;
+		return 0;
+	}
+	if (!strcmp(kw, "unicast_src_ip") || !strcmp(kw, "mcast_src_ip")) {
+		if (scn_need_args(ctx, s, 1, 1, "one address"))
+			return -EINVAL;
+		return scn_addr(ctx, &s->tok[1], kw, kw[0] == 'u' ? &v->unicast_src : &v->mcast_src);
+	}
+	if (!strcmp(kw, "unicast_peer")) {
+		/* "ADDR [min_ttl N] [max_ttl N]": the options are accepted */
+		for (size_t k = 0; k < s->nkids; k++) {
+			v->unicast_peers = xrealloc(v->unicast_peers, (v->nunicast_peers + 1) *
+									      sizeof(*v->unicast_peers));
+			if (scn_addr(ctx, &s->kids[k].tok[0], "unicast_peer",
+				     &v->unicast_peers[v->nunicast_peers]))
+				return -EINVAL;
+			v->nunicast_peers++;
+		}
+		return 0;
+	}
+	if (!strcmp(kw, "garp_master_delay"))
+		return scn_vrrp_int(ctx, s, 0, INT_MAX, &v->garp_master_delay_s);
+	if (!strcmp(kw, "garp_master_repeat"))
+		return scn_vrrp_int(ctx, s, 0, INT_MAX, &v->garp_master_repeat);
+	if (!strcmp(kw, "garp_master_refresh"))
+		return scn_vrrp_int(ctx, s, 0, INT_MAX, &v->garp_master_refresh_s);
+	if (!strcmp(kw, "garp_master_refresh_repeat"))
+		return scn_vrrp_int(ctx, s, 0, INT_MAX, &v->garp_master_refresh_repeat);
+	if (!strcmp(kw, "garp_lower_prio_delay"))
+		return scn_vrrp_int(ctx, s, 0, INT_MAX, &v->garp_lower_prio_delay_s);
+	if (!strcmp(kw, "garp_lower_prio_repeat"))
+		return scn_vrrp_int(ctx, s, 0, INT_MAX, &v->garp_lower_prio_repeat);
+	if (!strcmp(kw, "lower_prio_no_advert"))
+		return scn_vrrp_bool(ctx, s, &v->lower_prio_no_advert);
+	if (!strcmp(kw, "higher_prio_send_advert"))
+		return scn_vrrp_bool(ctx, s, &v->higher_prio_send_advert);
+	if (!strcmp(kw, "down_timer_adverts"))
+		return scn_vrrp_int(ctx, s, 1, 100, &v->down_timer_adverts);
+	if (!strcmp(kw, "strict_mode"))
+		return scn_vrrp_bool(ctx, s, &v->strict);
+	if (!strcmp(kw, "accept") || !strcmp(kw, "no_accept")) {
+		if (scn_need_args(ctx, s, 0, 0, "no value"))
+			return -EINVAL;
+		v->accept = kw[0] == 'a';
+		return 0;
+	}
+	if (scn_in_list(kad_vrrp_inst_unmodelled, kw)) {
+		scn_warn_unmodelled(ctx, &s->tok[0]);
+		return 0;
+	}
+	return scn_error(ctx, &s->tok[0].loc, "unknown keyword '%s' in vrrp_instance", kw);
+}
+
+/*
+ * vrrp_instance NAME { ... } into director <didx> (1-based). Priority is
+ * settled here (it needs only state); what inherits global_defs is settled
+ * by scn_vrrp_finish. Returns 0 or -EINVAL.
+ */
+static int scn_bind_vrrp_instance(struct scn_ctx *ctx, size_t didx, const struct lex_node *n)
+{
+	struct scn_director *d = &ctx->scn->directors[didx - 1];
+	struct scn_vrrp_instance *v, *old;
+	int prio = SCN_VRRP_UNSET;
+
+	if (scn_header(ctx, n, true))
+		return -EINVAL;
+	old = scn_vrrp_inst_find(d, n->tok[1].text);
+	if (old)
+		return scn_error(ctx, &n->tok[1].loc, "vrrp_instance '%s' already defined at %s:%d:%d",
+				 n->tok[1].text, old->loc.file, old->loc.line, old->loc.col);
+	d->instances = xrealloc(d->instances, (d->ninstances + 1) * sizeof(*d->instances));
+	v = &d->instances[d->ninstances++];
+	memset(v, 0, sizeof(*v));
+	v->name = xstrdup(n->tok[1].text);
+	v->loc = n->tok[0].loc;
+	v->advert_loc = v->loc;
+	v->advert_int_us = 1000000;
+	v->version = v->garp_master_delay_s = v->garp_master_repeat = SCN_VRRP_UNSET;
+	v->garp_master_refresh_s = v->garp_master_refresh_repeat = SCN_VRRP_UNSET;
+	v->garp_lower_prio_delay_s = v->garp_lower_prio_repeat = SCN_VRRP_UNSET;
+	v->lower_prio_no_advert = v->higher_prio_send_advert = SCN_VRRP_UNSET;
+	v->down_timer_adverts = v->strict = v->accept = SCN_VRRP_UNSET;
+	for (size_t k = 0; k < n->nkids; k++)
+		if (scn_vrrp_inst_kw(ctx, &n->kids[k], v, &prio))
+			return -EINVAL;
+	if (!v->vrid)
+		return scn_error(ctx, &n->tok[1].loc,
+				 "vrrp_instance %s: virtual_router_id (1..255) is required", v->name);
+	/* 100, or 255 for state MASTER without a (valid) priority (spec 4.6) */
+	v->priority = prio != SCN_VRRP_UNSET ? (unsigned)prio : v->state_master ? 255 : 100;
+	for (size_t k = 1; k < v->nvips; k++)
+		if (v->vips[k].addr.af != v->vips[0].addr.af)
+			return scn_error(ctx, &v->vips[k].loc,
+					 "vrrp_instance %s: VIP is IPv%d but the instance is IPv%d "
+					 "(first VIP at %d:%d); keepalived needs one family",
+					 v->name, v->vips[k].addr.af, v->vips[0].addr.af,
+					 v->vips[0].loc.line, v->vips[0].loc.col);
+	return 0;
+}
+
+/*
+ * vrrp_script NAME { ... } into director <didx> (spec 4.4). A block without
+ * `script` is dropped with a warning, as keepalived does. Returns 0 or -EINVAL.
+ */
+static int scn_bind_vrrp_script(struct scn_ctx *ctx, size_t didx, const struct lex_node *n)
+{
+	struct scn_director *d = &ctx->scn->directors[didx - 1];
+	struct scn_vrrp_script sc = { .interval_s = 1, .rise = 1, .fall = 1, .loc = n->tok[0].loc };
+	int x, timeout = SCN_VRRP_UNSET, ret = 0;
+
+	if (scn_header(ctx, n, true))
+		return -EINVAL;
+	for (size_t i = 0; i < d->nscripts; i++)
+		if (!strcmp(d->scripts[i].name, n->tok[1].text))
+			return scn_error(ctx, &n->tok[1].loc,
+					 "vrrp_script '%s' already defined at %s:%d:%d",
+					 n->tok[1].text, d->scripts[i].loc.file,
+					 d->scripts[i].loc.line, d->scripts[i].loc.col);
+	for (size_t k = 0; k < n->nkids && !ret; k++) {
+		const struct lex_node *s = &n->kids[k];
+		const char *kw = s->tok[0].text;
+
+		if (!strcmp(kw, "script")) {
+			if (!(ret = scn_need_args(ctx, s, 1, SIZE_MAX, "a command"))) {
+				free(sc.script);
+				sc.script = scn_toks_join(s, 1);
+			}
+		} else if (!strcmp(kw, "interval")) {
+			/* integer seconds; 0 becomes 1 as in keepalived */
+			if (!(ret = scn_vrrp_int(ctx, s, 0, INT_MAX, &x)))
+				sc.interval_s = x ? (unsigned)x : 1;
+		} else if (!strcmp(kw, "timeout")) {
+			ret = scn_vrrp_int(ctx, s, 0, INT_MAX, &timeout);
+		} else if (!strcmp(kw, "weight")) {
+			if (!(ret = scn_need_args(ctx, s, 1, 2, "W [reverse]")))
+				ret = scn_vrrp_weight(ctx, &s->tok[1], &sc.weight);
+			if (!ret && s->ntok == 3) {
+				if (strcmp(s->tok[2].text, "reverse"))
+					ret = scn_error(ctx, &s->tok[2].loc,
+							"weight: expected 'reverse', got '%s'",
+							s->tok[2].text);
+				sc.reverse = true;
+			}
+		} else if (!strcmp(kw, "rise") || !strcmp(kw, "fall")) {
+			/* >= 1: keepalived reports 0 as invalid; an error here */
+			if (!(ret = scn_vrrp_int(ctx, s, 1, INT_MAX, &x)))
+				*(kw[0] == 'r' ? &sc.rise : &sc.fall) = (unsigned)x;
+		} else if (!strcmp(kw, "user")) {
+			if (!(ret = scn_need_args(ctx, s, 1, 2, "USER [GROUP]"))) {
+				free(sc.user);
+				sc.user = scn_toks_join(s, 1);
+			}
+		} else if (!strcmp(kw, "init_fail")) {
+			ret = scn_need_args(ctx, s, 0, 0, "no value");
+			sc.init_fail = true;
+		} else {
+			ret = scn_error(ctx, &s->tok[0].loc, "unknown keyword '%s' in vrrp_script", kw);
+		}
+	}
+	if (!ret && !sc.script) {
+		scn_warn(ctx, &n->tok[1].loc,
+			 "vrrp_script %s has no script; dropped as keepalived does", n->tok[1].text);
+		goto out_free;
+	}
+	if (ret)
+		goto out_free;
+	sc.timeout_s = timeout == SCN_VRRP_UNSET ? sc.interval_s : (unsigned)timeout;
+	sc.name = xstrdup(n->tok[1].text);
+	d->scripts = xrealloc(d->scripts, (d->nscripts + 1) * sizeof(*d->scripts));
+	d->scripts[d->nscripts++] = sc;
+	return 0;
+out_free:
+	free(sc.script);
+	free(sc.user);
+	return ret;
+}
+
+/*
+ * vrrp_sync_group NAME { group { INSTANCE ... } notify... } into director
+ * <didx> (spec 4.5). Members are checked by scn_vrrp_finish (instances may
+ * come later in the file). Returns 0 or -EINVAL.
+ */
+static int scn_bind_vrrp_sync_group(struct scn_ctx *ctx, size_t didx, const struct lex_node *n)
+{
+	struct scn_director *d = &ctx->scn->directors[didx - 1];
+	struct scn_vrrp_sync_group *g;
+	bool have_group = false;
+
+	if (scn_header(ctx, n, true))
+		return -EINVAL;
+	for (size_t i = 0; i < d->nsync_groups; i++)
+		if (!strcmp(d->sync_groups[i].name, n->tok[1].text))
+			return scn_error(ctx, &n->tok[1].loc,
+					 "vrrp_sync_group '%s' already defined at %s:%d:%d",
+					 n->tok[1].text, d->sync_groups[i].loc.file,
+					 d->sync_groups[i].loc.line, d->sync_groups[i].loc.col);
+	d->sync_groups = xrealloc(d->sync_groups, (d->nsync_groups + 1) * sizeof(*d->sync_groups));
+	g = &d->sync_groups[d->nsync_groups++];
+	memset(g, 0, sizeof(*g));
+	g->name = xstrdup(n->tok[1].text);
+	g->loc = n->tok[0].loc;
+	for (size_t k = 0; k < n->nkids; k++) {
+		const struct lex_node *s = &n->kids[k];
+		const char *kw = s->tok[0].text;
+
+		if (!strcmp(kw, "group")) {
+			have_group = true;
+			for (size_t i = 0; i < s->nkids; i++) {
+				const struct lex_node *m = &s->kids[i];
+
+				for (size_t j = 0; j < m->ntok; j++) {
+					g->instances = xrealloc(g->instances, (g->ninstances + 1) *
+										      sizeof(*g->instances));
+					g->instance_locs =
+						xrealloc(g->instance_locs, (g->ninstances + 1) *
+										   sizeof(*g->instance_locs));
+					g->instances[g->ninstances] = xstrdup(m->tok[j].text);
+					g->instance_locs[g->ninstances++] = m->tok[j].loc;
+				}
+			}
+		} else if (scn_vrrp_notify(s, &g->notify)) {
+			if (scn_need_args(ctx, s, 1, 3, "PATH|\"PATH ARGS\" [USER [GROUP]]"))
+				return -EINVAL;
+		} else if (scn_in_list(kad_vrrp_sg_unmodelled, kw)) {
+			scn_warn_unmodelled(ctx, &s->tok[0]);
+		} else {
+			/* instance names written directly: pre-2.x syntax, refused by 2.2.7 */
+			return scn_error(ctx, &s->tok[0].loc,
+					 "unknown keyword '%s' in vrrp_sync_group %s; list the "
+					 "instances in group { } (keepalived 2.2.7 refuses the old "
+					 "syntax)",
+					 kw, g->name);
+		}
+	}
+	if (!have_group || !g->ninstances)
+		return scn_error(ctx, &n->tok[1].loc,
+				 "vrrp_sync_group %s: group { INSTANCE ... } is required", g->name);
+	return 0;
+}
+
+/*
+ * The VRRP keywords of global_defs into <g>; returns 1 when <s> is one
+ * (0 or -EINVAL in *ret), 0 when it is not.
+ */
+static int scn_vrrp_global_kw(struct scn_ctx *ctx, const struct lex_node *s,
+			      struct scn_vrrp_globals *g, int *ret)
+{
+#define SCN_VG(n, f, lo, hi) { n, offsetof(struct scn_vrrp_globals, f), lo, hi }
+	static const struct {
+		const char *name;
+		size_t off;
+		int lo, hi; /* lo > hi: a boolean */
+	} ints[] = {
+		SCN_VG("vrrp_version", version, 2, 3),
+		SCN_VG("vrrp_garp_master_delay", garp_master_delay_s, 0, INT_MAX),
+		SCN_VG("vrrp_garp_master_repeat", garp_master_repeat, 0, INT_MAX),
+		SCN_VG("vrrp_garp_master_refresh", garp_master_refresh_s, 0, INT_MAX),
+		SCN_VG("vrrp_garp_master_refresh_repeat", garp_master_refresh_repeat, 0, INT_MAX),
+		SCN_VG("vrrp_garp_lower_prio_delay", garp_lower_prio_delay_s, 0, INT_MAX),
+		SCN_VG("vrrp_garp_lower_prio_repeat", garp_lower_prio_repeat, 0, INT_MAX),
+		SCN_VG("vrrp_down_timer_adverts", down_timer_adverts, 1, 100),
+		SCN_VG("vrrp_min_garp", min_garp, 1, 0),
+		SCN_VG("vrrp_lower_prio_no_advert", lower_prio_no_advert, 1, 0),
+		SCN_VG("vrrp_higher_prio_send_advert", higher_prio_send_advert, 1, 0),
+		SCN_VG("vrrp_strict", strict, 1, 0),
+	};
+#undef SCN_VG
+	const char *kw = s->tok[0].text;
+	uint64_t us;
+
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		int *dst = (int *)(void *)((char *)g + ints[i].off);
+
+		if (strcmp(kw, ints[i].name))
+			continue;
+		*ret = ints[i].lo > ints[i].hi ? scn_vrrp_bool(ctx, s, dst)
+					       : scn_vrrp_int(ctx, s, ints[i].lo, ints[i].hi, dst);
+		return 1;
+	}
+	if (!strcmp(kw, "router_id")) {
+		*ret = scn_vrrp_str(ctx, s, &g->router_id);
+		return 1;
+	}
+	if (!strcmp(kw, "vrrp_startup_delay")) {
+		*ret = scn_need_args(ctx, s, 1, 1, "seconds");
+		if (!*ret && !(*ret = scn_vrrp_secs(ctx, kw, &s->tok[1], &us)))
+			g->startup_delay_ns = (sim_time_t)us * 1000;
+		return 1;
+	}
+	if (!strcmp(kw, "vrrp_mcast_group4")) {
+		*ret = scn_need_args(ctx, s, 1, 1, "an IPv4 address");
+		if (!*ret && !(*ret = scn_addr(ctx, &s->tok[1], kw, &g->mcast_group4)) &&
+		    g->mcast_group4.af != LB_AF_INET)
+			*ret = scn_error(ctx, &s->tok[1].loc, "%s: expected an IPv4 address", kw);
+		return 1;
+	}
+	if (!strcmp(kw, "lvs_sync_daemon")) {
+		/* IF [inst NAME] [id 0..255] [maxlen N] [port N] [ttl N] [group A] */
+		*ret = scn_need_args(ctx, s, 1, 13, "IF [inst NAME] [id N] ...");
+		if (*ret)
+			return 1;
+		if ((s->ntok - 2) % 2) {
+			*ret = scn_error(ctx, &s->tok[s->ntok - 1].loc,
+					 "lvs_sync_daemon: '%s' needs a value", s->tok[s->ntok - 1].text);
+			return 1;
+		}
+		free(g->sync_if);
+		free(g->sync_inst);
+		g->sync_inst = NULL;
+		g->sync_if = xstrdup(s->tok[1].text);
+		g->sync_loc = s->tok[0].loc;
+		for (size_t i = 2; i + 1 < s->ntok && !*ret; i += 2) {
+			const char *o = s->tok[i].text;
+
+			if (!strcmp(o, "inst")) {
+				free(g->sync_inst);
+				g->sync_inst = xstrdup(s->tok[i + 1].text);
+			} else if (!strcmp(o, "id")) {
+				long long id;
+
+				*ret = scn_kad_int(ctx, "lvs_sync_daemon id", &s->tok[i + 1], 0,
+						   255, &id);
+				g->sync_id = (int)id;
+			} else if (strcmp(o, "maxlen") && strcmp(o, "port") && strcmp(o, "ttl") &&
+				   strcmp(o, "group")) {
+				*ret = scn_error(ctx, &s->tok[i].loc,
+						 "lvs_sync_daemon: unknown option '%s'", o);
+			}
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* Unset fields of <g> taken from <top>, then keepalived's defaults (4.3, 3.2). */
+static void scn_vrrp_globals_resolve(struct scn_vrrp_globals *g, const struct scn_vrrp_globals *top)
+{
+	int *gi[] = { &g->version, &g->garp_master_delay_s, &g->garp_master_repeat,
+		      &g->garp_master_refresh_s, &g->garp_master_refresh_repeat,
+		      &g->garp_lower_prio_delay_s, &g->garp_lower_prio_repeat, &g->min_garp,
+		      &g->lower_prio_no_advert, &g->higher_prio_send_advert,
+		      &g->down_timer_adverts, &g->strict, &g->sync_id };
+	const int ti[] = { top->version, top->garp_master_delay_s, top->garp_master_repeat,
+			   top->garp_master_refresh_s, top->garp_master_refresh_repeat,
+			   top->garp_lower_prio_delay_s, top->garp_lower_prio_repeat, top->min_garp,
+			   top->lower_prio_no_advert, top->higher_prio_send_advert,
+			   top->down_timer_adverts, top->strict, top->sync_id };
+	bool min;
+
+	for (size_t i = 0; i < sizeof(ti) / sizeof(ti[0]); i++)
+		if (*gi[i] == SCN_VRRP_UNSET)
+			*gi[i] = ti[i];
+	if (g->startup_delay_ns == SCN_VRRP_UNSET)
+		g->startup_delay_ns = top->startup_delay_ns;
+	if (!g->mcast_group4.af)
+		g->mcast_group4 = top->mcast_group4;
+	if (!g->router_id && top->router_id)
+		g->router_id = xstrdup(top->router_id);
+	if (!g->sync_if && top->sync_if) {
+		g->sync_if = xstrdup(top->sync_if);
+		g->sync_inst = top->sync_inst ? xstrdup(top->sync_inst) : NULL;
+		g->sync_loc = top->sync_loc;
+	}
+	/* defaults; vrrp_min_garp only overrides values still at default */
+	g->min_garp = g->min_garp == 1;
+	g->strict = g->strict == 1;
+	min = g->min_garp;
+	if (g->version == SCN_VRRP_UNSET)
+		g->version = 2;
+	if (g->garp_master_repeat == SCN_VRRP_UNSET)
+		g->garp_master_repeat = min ? 1 : 5;
+	if (!g->garp_master_repeat)
+		g->garp_master_repeat = 1; /* 0 is turned into 1 (3.2) */
+	if (g->garp_master_delay_s == SCN_VRRP_UNSET)
+		g->garp_master_delay_s = min ? 0 : 5;
+	if (g->garp_master_refresh_s == SCN_VRRP_UNSET)
+		g->garp_master_refresh_s = 0;
+	if (g->garp_master_refresh_repeat == SCN_VRRP_UNSET)
+		g->garp_master_refresh_repeat = 1;
+	if (g->garp_lower_prio_repeat == SCN_VRRP_UNSET)
+		g->garp_lower_prio_repeat = g->strict ? 0 : g->garp_master_repeat;
+	if (g->garp_lower_prio_delay_s == SCN_VRRP_UNSET)
+		g->garp_lower_prio_delay_s = g->strict ? 0 : g->garp_master_delay_s;
+	if (g->lower_prio_no_advert == SCN_VRRP_UNSET)
+		g->lower_prio_no_advert = g->strict;
+	if (g->higher_prio_send_advert == SCN_VRRP_UNSET)
+		g->higher_prio_send_advert = 0;
+	if (g->down_timer_adverts == SCN_VRRP_UNSET)
+		g->down_timer_adverts = 3;
+	if (g->startup_delay_ns == SCN_VRRP_UNSET)
+		g->startup_delay_ns = 0;
+	if (!g->mcast_group4.af) {
+		g->mcast_group4.af = LB_AF_INET;
+		g->mcast_group4.u.v4 = 0xe0000012; /* 224.0.0.18 */
+	}
+}
+
+/*
+ * Round instance <v>'s advert_int for its version as keepalived does
+ * (spec 3.7), warning where keepalived reports a config error.
+ */
+static void scn_vrrp_advert_round(struct scn_ctx *ctx, struct scn_vrrp_instance *v)
+{
+	uint32_t us = v->advert_int_us;
+
+	if (v->version == 2) {
+		if (us >= 256 * 1000000U) {
+			scn_warn(ctx, &v->advert_loc, "advert_int too large for VRRPv2; 255 s used");
+			us = 255 * 1000000U;
+		} else if (us % 1000000U) {
+			us = (us + 500000U) / 1000000U * 1000000U;
+			if (!us)
+				us = 1000000U;
+			scn_warn(ctx, &v->advert_loc,
+				 "VRRPv2 advert_int is whole seconds; %u s used as keepalived does",
+				 us / 1000000U);
+		} else if (!us) {
+			scn_warn(ctx, &v->advert_loc, "advert_int 0 is invalid; 1 s used");
+			us = 1000000U;
+		}
+	} else {
+		if (us >= 4096 * 10000U) {
+			scn_warn(ctx, &v->advert_loc, "advert_int too large for VRRPv3; 40.95 s used");
+			us = 4095 * 10000U;
+		} else {
+			us = (us + 5000U) / 10000U * 10000U;
+			if (!us) {
+				scn_warn(ctx, &v->advert_loc, "advert_int 0 is invalid; 10 ms used");
+				us = 10000U;
+			}
+		}
+	}
+	v->advert_int_us = us;
+}
+
+/* Instance <v> of director <d>: inherited values, corrections, track_script. */
+static void scn_vrrp_inst_resolve(struct scn_ctx *ctx, struct scn_director *d,
+				  struct scn_vrrp_instance *v)
+{
+	const struct scn_vrrp_globals *g = &d->vrrp;
+	int *vi[] = { &v->garp_master_delay_s, &v->garp_master_repeat, &v->garp_master_refresh_s,
+		      &v->garp_master_refresh_repeat, &v->garp_lower_prio_delay_s,
+		      &v->garp_lower_prio_repeat, &v->down_timer_adverts };
+	const int gv[] = { g->garp_master_delay_s, g->garp_master_repeat, g->garp_master_refresh_s,
+			   g->garp_master_refresh_repeat, g->garp_lower_prio_delay_s,
+			   g->garp_lower_prio_repeat, g->down_timer_adverts };
+	size_t kept = 0;
+
+	for (size_t i = 0; i < sizeof(gv) / sizeof(gv[0]); i++)
+		if (*vi[i] == SCN_VRRP_UNSET)
+			*vi[i] = gv[i];
+	if (!v->garp_master_repeat)
+		v->garp_master_repeat = 1;
+	if (v->strict == SCN_VRRP_UNSET)
+		v->strict = g->strict;
+	if (v->version == SCN_VRRP_UNSET) /* IPv6 instances are VRRPv3 */
+		v->version = v->nvips && v->vips[0].addr.af == LB_AF_INET6 ? 3 : g->version;
+	if (v->lower_prio_no_advert == SCN_VRRP_UNSET)
+		v->lower_prio_no_advert = v->strict ? 1 : g->lower_prio_no_advert;
+	if (v->higher_prio_send_advert == SCN_VRRP_UNSET)
+		v->higher_prio_send_advert = v->strict ? 0 : g->higher_prio_send_advert;
+	if (v->accept == SCN_VRRP_UNSET)
+		v->accept = !(v->strict && v->priority != 255);
+	scn_vrrp_advert_round(ctx, v);
+	/* keepalived clears these with a warning (spec 3.1, 3.3) */
+	if (v->nopreempt && (v->state_master || v->priority == 255)) {
+		scn_warn(ctx, &v->loc, "vrrp_instance %s: nopreempt does not work with %s; cleared",
+			 v->name, v->state_master ? "state MASTER" : "priority 255");
+		v->nopreempt = false;
+	}
+	if (v->preempt_delay_ns && (v->state_master || v->nopreempt || v->strict)) {
+		scn_warn(ctx, &v->loc, "vrrp_instance %s: preempt_delay does not work with %s; cleared",
+			 v->name,
+			 v->state_master ? "state MASTER" : v->nopreempt ? "nopreempt" : "strict mode");
+		v->preempt_delay_ns = 0;
+	}
+	/* track_script: the script's weight when none; unknown scripts dropped */
+	for (size_t i = 0; i < v->ntrack_script; i++) {
+		struct scn_vrrp_track *t = &v->track_script[i];
+		const struct scn_vrrp_script *sc = NULL;
+
+		for (size_t k = 0; k < d->nscripts && !sc; k++)
+			if (!strcmp(d->scripts[k].name, t->name))
+				sc = &d->scripts[k];
+		if (!sc) {
+			scn_warn(ctx, &t->loc,
+				 "vrrp_instance %s: track_script '%s' names no vrrp_script; "
+				 "dropped as keepalived does",
+				 v->name, t->name);
+			free(t->name);
+			continue;
+		}
+		if (t->weight == SCN_TRACK_WEIGHT_UNSET) {
+			t->weight = sc->weight;
+			t->reverse = sc->reverse;
+		}
+		v->track_script[kept++] = *t;
+	}
+	v->ntrack_script = kept;
+}
+
+/*
+ * When every block is bound: global_defs resolved per director, instance
+ * defaults, sync group members and lvs_sync_daemon's instance checked.
+ * Returns 0 or -EINVAL.
+ */
+static int scn_vrrp_finish(struct scn_ctx *ctx)
+{
+	struct scenario *scn = ctx->scn;
+
+	for (size_t di = 0; di < scn->ndirectors; di++) {
+		struct scn_director *d = &scn->directors[di];
+		struct scn_vrrp_globals *g = &d->vrrp;
+
+		scn_vrrp_globals_resolve(g, &scn->vrrp);
+		for (size_t i = 0; i < d->ninstances; i++)
+			scn_vrrp_inst_resolve(ctx, d, &d->instances[i]);
+		for (size_t i = 0; i < d->nsync_groups; i++) {
+			struct scn_vrrp_sync_group *sg = &d->sync_groups[i];
+
+			for (size_t k = 0; k < sg->ninstances; k++) {
+				struct scn_vrrp_instance *v = scn_vrrp_inst_find(d, sg->instances[k]);
+
+				if (!v)
+					return scn_error(ctx, &sg->instance_locs[k],
+							 "vrrp_sync_group %s: no vrrp_instance named "
+							 "'%s' in director %s",
+							 sg->name, sg->instances[k], d->name);
+				if (v->sync_group)
+					return scn_error(ctx, &sg->instance_locs[k],
+							 "vrrp_sync_group %s: vrrp_instance %s is "
+							 "already in vrrp_sync_group %s",
+							 sg->name, v->name, v->sync_group);
+				v->sync_group = xstrdup(sg->name);
+			}
+		}
+		if (g->sync_if && g->sync_inst) {
+			const struct scn_vrrp_instance *v = scn_vrrp_inst_find(d, g->sync_inst);
+
+			if (!v)
+				return scn_error(ctx, &g->sync_loc,
+						 "lvs_sync_daemon: no vrrp_instance named '%s' in "
+						 "director %s",
+						 g->sync_inst, d->name);
+			if (g->sync_id == SCN_VRRP_UNSET)
+				g->sync_id = (int)v->vrid;
+		}
+		if (g->sync_id == SCN_VRRP_UNSET)
+			g->sync_id = 0;
+	}
+	return 0;
+}
+
+/*
+ * global_defs: lvs_timeouts and the VRRP keywords are modelled (for
+ * director <didx>, or for every director without its own when at top
+ * level, didx 0); every other keyword is accepted with the one "not
+ * modelled yet" warning. Returns 0 or -EINVAL.
  */
 static int scn_bind_global_defs(struct scn_ctx *ctx, size_t didx, const struct lex_node *n)
 {
 	struct scn_lvs_timeouts *t = didx ? &ctx->scn->directors[didx - 1].lvs : &ctx->scn->lvs;
+	struct scn_vrrp_globals *g = didx ? &ctx->scn->directors[didx - 1].vrrp : &ctx->scn->vrrp;
 
 	for (size_t k = 0; k < n->nkids; k++) {
 		const struct lex_node *s = &n->kids[k];
 
+		int ret = 0;
+
 		if (!strcmp(s->tok[0].text, "lvs_timeouts")) {
 			if (scn_bind_lvs_timeouts(ctx, s, t))
 				return -EINVAL;
+			continue;
+		}
+		if (scn_vrrp_global_kw(ctx, s, g, &ret)) {
+			if (ret)
+				return ret;
 			continue;
 		}
 		scn_warn_unmodelled(ctx, &s->tok[0]);
@@ -1895,34 +2913,41 @@ static int scn_bind_global_defs(struct scn_ctx *ctx, size_t didx, const struct l
 static int scn_bind_kad(struct scn_ctx *ctx, size_t didx, const struct lex_node *n)
 {
 	const struct lex_token *kw = &n->tok[0];
+	bool owned = !kw->quoted && (!strcmp(kw->text, "virtual_server") ||
+				     !strcmp(kw->text, "vrrp_instance") ||
+				     !strcmp(kw->text, "vrrp_script") ||
+				     !strcmp(kw->text, "vrrp_sync_group"));
 
-	if (!kw->quoted && !strcmp(kw->text, "virtual_server")) {
-		if (!didx) {
-			if (!ctx->implicit_dir) {
-				struct scn_loc given[SCN_PARAMS_MAX];
-				struct scn_director *d;
+	if (owned && !didx) {
+		if (!ctx->implicit_dir) {
+			struct scn_loc given[SCN_PARAMS_MAX];
+			struct scn_director *d;
 
-				for (size_t i = 0; i < ctx->scn->ndirectors; i++)
-					if (!strcmp(ctx->scn->directors[i].name, "director"))
-						return scn_error(
-							ctx, &kw->loc,
-							"virtual_server outside a director block "
-							"belongs to the implicit director "
-							"'director', "
-							"which is also defined at %s:%d:%d",
-							ctx->scn->directors[i].loc.file,
-							ctx->scn->directors[i].loc.line,
-							ctx->scn->directors[i].loc.col);
-				d = scn_director_add(ctx, "director", &kw->loc);
-				ctx->implicit_dir = ctx->scn->ndirectors;
-				if (scn_bind(ctx, BLK_DIRECTOR, NULL, "director", &kw->loc, d,
-					     false, given))
-					return -EINVAL;
-			}
-			didx = ctx->implicit_dir;
+			for (size_t i = 0; i < ctx->scn->ndirectors; i++)
+				if (!strcmp(ctx->scn->directors[i].name, "director"))
+					return scn_error(ctx, &kw->loc,
+							 "%s outside a director block belongs to "
+							 "the implicit director 'director', which "
+							 "is also defined at %s:%d:%d",
+							 kw->text, ctx->scn->directors[i].loc.file,
+							 ctx->scn->directors[i].loc.line,
+							 ctx->scn->directors[i].loc.col);
+			d = scn_director_add(ctx, "director", &kw->loc);
+			ctx->implicit_dir = ctx->scn->ndirectors;
+			if (scn_bind(ctx, BLK_DIRECTOR, NULL, "director", &kw->loc, d, false,
+				     given))
+				return -EINVAL;
 		}
-		return scn_bind_vs(ctx, didx - 1, n);
+		didx = ctx->implicit_dir;
 	}
+	if (owned && !strcmp(kw->text, "virtual_server"))
+		return scn_bind_vs(ctx, didx - 1, n);
+	if (owned && !strcmp(kw->text, "vrrp_instance"))
+		return scn_bind_vrrp_instance(ctx, didx, n);
+	if (owned && !strcmp(kw->text, "vrrp_script"))
+		return scn_bind_vrrp_script(ctx, didx, n);
+	if (owned)
+		return scn_bind_vrrp_sync_group(ctx, didx, n);
 	if (!kw->quoted && !strcmp(kw->text, "virtual_server_group"))
 		return 0; /* collected beforehand; bound where used */
 	if (!kw->quoted && !strcmp(kw->text, "global_defs"))
@@ -2498,6 +3523,7 @@ int scenario_load(const char *path, const struct scn_set *sets, size_t nsets, st
 	int ret;
 
 	scn->path = xstrdup(path);
+	scn_vrrp_globals_init(&scn->vrrp);
 	ctx.scn = scn;
 	ctx.lx = lexer_new();
 	ctx.err = err;
@@ -2512,6 +3538,8 @@ int scenario_load(const char *path, const struct scn_set *sets, size_t nsets, st
 	free(w);
 	if (!ret)
 		ret = scn_bind_root(&ctx, &root);
+	if (!ret)
+		ret = scn_vrrp_finish(&ctx);
 	if (!ret)
 		ret = scn_sets_check_used(&ctx);
 	if (!ret)
@@ -2568,6 +3596,7 @@ void scenario_free(struct scenario *scn)
 		}
 		free(scn->directors[i].vs);
 		free(scn->directors[i].name);
+		scn_vrrp_director_fini(&scn->directors[i]);
 	}
 	free(scn->directors);
 	for (size_t i = 0; i < scn->nexpects; i++) {
@@ -2581,6 +3610,7 @@ void scenario_free(struct scenario *scn)
 		free(scn->faults[i].text);
 	}
 	free(scn->faults);
+	scn_vrrp_globals_fini(&scn->vrrp);
 	for (size_t i = 0; i < scn->nwarnings; i++)
 		free(scn->warnings[i]);
 	free(scn->warnings);

@@ -173,6 +173,134 @@ struct scn_lvs_timeouts {
 	sim_time_t udp_ns;	      /* UDP */
 };
 
+/*
+ * keepalived's VRRP configuration (spec/vrrp-keepalived.md 3, 4.3-4.6),
+ * parsed and checked; the HA model that runs it comes later. Integers
+ * written SCN_VRRP_UNSET while parsing are resolved when loading ends:
+ * instance -> the director's global_defs -> the top-level global_defs ->
+ * keepalived's default, so a loaded scenario holds no SCN_VRRP_UNSET.
+ */
+#define SCN_VRRP_UNSET (-1)
+
+/* The VRRP keywords of global_defs (spec 4.3, 3.2, 3.10). */
+struct scn_vrrp_globals {
+	char *router_id;		/* NULL: the director's name */
+	int version;			/* vrrp_version 2|3, default 2 */
+	int garp_master_delay_s;	/* default 5; 0 = no second burst */
+	int garp_master_repeat;		/* default 5 (0 -> 1) */
+	int garp_master_refresh_s;	/* default 0 = off */
+	int garp_master_refresh_repeat; /* default 1 */
+	int garp_lower_prio_delay_s;	/* default = master delay (0 in strict) */
+	int garp_lower_prio_repeat;	/* default = master repeat (0 in strict) */
+	int min_garp;			/* bool: repeat 1, no second burst, no refresh */
+	int lower_prio_no_advert;	/* bool, default off (on in strict) */
+	int higher_prio_send_advert;	/* bool, default off */
+	int down_timer_adverts;		/* default 3 */
+	int strict;			/* bool vrrp_strict, default off */
+	sim_time_t startup_delay_ns;	/* default 0 */
+	struct lb_addr mcast_group4;	/* default 224.0.0.18 */
+	/* lvs_sync_daemon IF [inst NAME] [id N]: sync_if NULL = none */
+	char *sync_if;
+	char *sync_inst;		/* NULL: none */
+	int sync_id;			/* default the instance's VRID, 0 without one */
+	struct scn_loc sync_loc;
+};
+
+/* What runs on a state change (3.9): kept as written, not run. */
+struct scn_vrrp_notify {
+	char *master, *backup, *fault, *stop, *deleted, *notify, *master_rx_lower_pri;
+};
+
+/* One virtual_ipaddress / virtual_ipaddress_excluded line. */
+struct scn_vip {
+	struct lb_addr addr;
+	unsigned prefix;		/* no /LEN: 32 (128 for IPv6) */
+	char *dev;			/* NULL: the instance's interface */
+	char *label;			/* NULL: none */
+	struct scn_loc loc;
+};
+
+/* track_interface / track_script entry (3.4); weight -253..253. */
+struct scn_vrrp_track {
+	char *name;
+	int weight;			/* track_script without weight: the script's */
+	bool reverse;
+	struct scn_loc loc;
+};
+
+enum scn_vrrp_auth {
+	SCN_VRRP_AUTH_NONE = 0,
+	SCN_VRRP_AUTH_PASS,
+	SCN_VRRP_AUTH_AH,
+	/* count, keep last */
+	SCN_VRRP_AUTH_COUNT
+};
+
+struct scn_vrrp_instance {
+	char *name;
+	bool state_master;		/* state MASTER (default BACKUP) */
+	char *interface;		/* NULL: none */
+	unsigned vrid;			/* 1..255, required */
+	unsigned priority;		/* 1..255; 100 (255 when state MASTER and unset) */
+	uint32_t advert_int_us;		/* rounded as keepalived does for the version */
+	int version;			/* 2 or 3 */
+	enum scn_vrrp_auth auth_type;
+	char auth_pass[9];		/* PASS: the first 8 characters */
+	struct scn_vip *vips;		/* virtual_ipaddress */
+	size_t nvips;
+	struct scn_vip *vips_excluded;	/* virtual_ipaddress_excluded */
+	size_t nvips_excluded;
+	struct scn_vrrp_track *track_if;
+	size_t ntrack_if;
+	struct scn_vrrp_track *track_script; /* only scripts that exist */
+	size_t ntrack_script;
+	bool nopreempt;
+	sim_time_t preempt_delay_ns;	/* 0..1000 s */
+	struct lb_addr unicast_src;	/* af 0: none */
+	struct lb_addr *unicast_peers;
+	size_t nunicast_peers;
+	struct lb_addr mcast_src;	/* af 0: none */
+	int garp_master_delay_s;	/* the global_defs values unless written here */
+	int garp_master_repeat;
+	int garp_master_refresh_s;
+	int garp_master_refresh_repeat;
+	int garp_lower_prio_delay_s;
+	int garp_lower_prio_repeat;
+	int lower_prio_no_advert;	/* bool */
+	int higher_prio_send_advert;	/* bool */
+	int down_timer_adverts;		/* 1..100, default 3 */
+	int strict;			/* bool strict_mode, default vrrp_strict */
+	int accept;			/* bool, default on (off in strict unless 255) */
+	struct scn_vrrp_notify notify;
+	char *sync_group;		/* the vrrp_sync_group holding it, NULL: none */
+	struct scn_loc loc;
+	struct scn_loc advert_loc;	/* where advert_int was written (or loc) */
+};
+
+/* vrrp_script NAME { ... } (spec 4.4). */
+struct scn_vrrp_script {
+	char *name;
+	char *script;			/* required: the block is dropped without it */
+	unsigned interval_s;		/* default 1 (0 -> 1) */
+	unsigned timeout_s;		/* default = interval */
+	int weight;			/* -253..253, default 0 */
+	bool reverse;
+	unsigned rise, fall;		/* >= 1, default 1 */
+	char *user;			/* NULL: script_user */
+	bool init_fail;
+	struct scn_loc loc;
+};
+
+/* vrrp_sync_group NAME { group { INSTANCE ... } notify... } (spec 4.5). */
+struct scn_vrrp_sync_group {
+	char *name;
+	char **instances;		/* names of instances of the same director */
+	struct scn_loc *instance_locs;	/* where each name was written */
+	size_t ninstances;
+	struct scn_vrrp_notify notify;
+	struct scn_loc loc;
+};
+
 struct scn_director {
 	char *name;
 	struct scn_vs *vs;
@@ -183,6 +311,13 @@ struct scn_director {
 	unsigned mh_table;	      /* mh table size (a kernel prime), default 4093 */
 	unsigned sh_bits;	      /* sh table bits (CONFIG_IP_VS_SH_TAB_BITS), default 8 */
 	struct scn_lvs_timeouts lvs;  /* its global_defs lvs_timeouts */
+	struct scn_vrrp_globals vrrp; /* its global_defs, resolved (see SCN_VRRP_UNSET) */
+	struct scn_vrrp_instance *instances;
+	size_t ninstances;
+	struct scn_vrrp_script *scripts;
+	size_t nscripts;
+	struct scn_vrrp_sync_group *sync_groups;
+	size_t nsync_groups;
 	struct scn_loc loc;
 };
 
@@ -254,6 +389,7 @@ struct scenario {
 	struct scn_expect *expects;
 	size_t nexpects;
 	struct scn_lvs_timeouts lvs;  /* top-level global_defs: directors without their own */
+	struct scn_vrrp_globals vrrp; /* top-level global_defs as written (SCN_VRRP_UNSET) */
 	struct scn_fault *faults;     /* in file order */
 	size_t nfaults;
 	char **warnings;	   /* "file:line:col: warning: ..." */

@@ -78,7 +78,10 @@ static void test_fixture_dr_http(void)
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
 		CU_ASSERT_TRUE(scn->nwarnings > 0);
-		CU_ASSERT_EQUAL(count_warnings(scn, "'vrrp_instance' is not modelled yet"), 1);
+		CU_ASSERT_EQUAL(count_warnings(scn, "'vrrp_instance' is not modelled yet"), 0);
+		CU_ASSERT_EQUAL(count_warnings(scn, "'vrrp_script' is not modelled yet"), 0);
+		CU_ASSERT_EQUAL(count_warnings(scn, "'router_id' is not modelled yet"), 0);
+		CU_ASSERT_EQUAL(count_warnings(scn, "'script_user' is not modelled yet"), 1);
 		CU_ASSERT_EQUAL(count_warnings(scn, "'HTTP_GET' is not modelled yet"), 0);
 		CU_ASSERT_EQUAL(count_warnings(scn, "'quorum' is not modelled yet"), 0);
 		/* the three real servers and the sorry server */
@@ -150,7 +153,7 @@ static void test_fixture_nat_sync(void)
 		const struct scn_vs *vs;
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
-		CU_ASSERT_EQUAL(count_warnings(scn, "'vrrp_sync_group' is not modelled yet"), 1);
+		CU_ASSERT_EQUAL(count_warnings(scn, "'vrrp_sync_group' is not modelled yet"), 0);
 		CU_ASSERT_EQUAL(count_warnings(scn, "'ops' is not modelled yet"), 1);
 		CU_ASSERT_EQUAL_FATAL(scn->ndirectors, 1);
 		CU_ASSERT_EQUAL_FATAL(scn->directors[0].nvs, 2);
@@ -209,7 +212,10 @@ static void test_fixture_dual_master(void)
 		const struct scn_director *d;
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
-		CU_ASSERT_EQUAL(count_warnings(scn, "'vrrp_instance' is not modelled yet"), 1);
+		CU_ASSERT_EQUAL(count_warnings(scn, "is not modelled yet"),
+				count_warnings(scn, "'script_user'") +
+					count_warnings(scn, "'enable_script_security'") +
+					count_warnings(scn, "'connect_port'"));
 		CU_ASSERT_EQUAL(count_warnings(scn, "'SSL_GET' is not modelled yet"), 0);
 		CU_ASSERT_EQUAL_FATAL(scn->ndirectors, 1);
 		d = &scn->directors[0];
@@ -236,6 +242,229 @@ static void test_fixture_dual_master(void)
 		CU_ASSERT_EQUAL(scn->nservers, 4);
 		scenario_free(scn);
 	}
+}
+
+/* ---- VRRP: the fixtures' vrrp_instance, vrrp_script, vrrp_sync_group ---- */
+
+static void test_vrrp_dr_http(void)
+{
+	static const char *const files[] = { KAD_DIR "/dr-http.lb1.conf",
+					     KAD_DIR "/dr-http.lb2.conf" };
+
+	for (int f = 0; f < 2; f++) {
+		struct scenario *scn = load(files[f], NULL, 0);
+		const struct scn_director *d;
+		const struct scn_vrrp_instance *v;
+		const struct scn_vrrp_script *sc;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+		d = &scn->directors[0];
+		CU_ASSERT_STRING_EQUAL(d->vrrp.router_id, f ? "lb2" : "lb1");
+		CU_ASSERT_EQUAL(d->vrrp.version, 2);
+		CU_ASSERT_EQUAL(d->vrrp.garp_master_delay_s, 5);
+		CU_ASSERT_EQUAL(d->vrrp.garp_master_repeat, 3);
+		CU_ASSERT_EQUAL(d->vrrp.garp_master_refresh_s, 60);
+		CU_ASSERT_EQUAL(d->vrrp.garp_master_refresh_repeat, 1);
+		CU_ASSERT_EQUAL(d->vrrp.garp_lower_prio_repeat, 3);
+		CU_ASSERT_EQUAL(d->vrrp.down_timer_adverts, 3);
+		CU_ASSERT_FALSE(d->vrrp.strict);
+		CU_ASSERT_TRUE(addr_is(&d->vrrp.mcast_group4, "224.0.0.18"));
+		CU_ASSERT_STRING_EQUAL(d->vrrp.sync_if, "eth0");
+		CU_ASSERT_STRING_EQUAL(d->vrrp.sync_inst, "VI_WEB");
+		CU_ASSERT_EQUAL(d->vrrp.sync_id, 51);
+		CU_ASSERT_EQUAL_FATAL(d->nscripts, 1);
+		sc = &d->scripts[0];
+		CU_ASSERT_STRING_EQUAL(sc->name, "chk_director");
+		CU_ASSERT_STRING_EQUAL(sc->script, "/usr/bin/test -d /proc/sys/net/ipv4/vs");
+		CU_ASSERT_EQUAL(sc->interval_s, 2);
+		CU_ASSERT_EQUAL(sc->timeout_s, 1);
+		CU_ASSERT_EQUAL(sc->rise, 2);
+		CU_ASSERT_EQUAL(sc->fall, 2);
+		CU_ASSERT_EQUAL(sc->weight, -60);
+		CU_ASSERT_FALSE(sc->init_fail);
+		CU_ASSERT_EQUAL_FATAL(d->ninstances, 1);
+		v = &d->instances[0];
+		CU_ASSERT_STRING_EQUAL(v->name, "VI_WEB");
+		CU_ASSERT_EQUAL(v->state_master, f == 0);
+		CU_ASSERT_STRING_EQUAL(v->interface, "eth0");
+		CU_ASSERT_EQUAL(v->vrid, 51);
+		CU_ASSERT_EQUAL(v->priority, f ? 100 : 150);
+		CU_ASSERT_EQUAL(v->advert_int_us, 1000000);
+		CU_ASSERT_EQUAL(v->version, 2);
+		CU_ASSERT_EQUAL(v->auth_type, SCN_VRRP_AUTH_PASS);
+		CU_ASSERT_STRING_EQUAL(v->auth_pass, "lbsim51");
+		CU_ASSERT_EQUAL_FATAL(v->nvips, 1);
+		CU_ASSERT_TRUE(addr_is(&v->vips[0].addr, "10.10.0.100"));
+		CU_ASSERT_EQUAL(v->vips[0].prefix, 24);
+		CU_ASSERT_STRING_EQUAL(v->vips[0].dev, "eth0");
+		CU_ASSERT_STRING_EQUAL(v->vips[0].label, "eth0:web");
+		CU_ASSERT_EQUAL_FATAL(v->ntrack_script, 1);
+		CU_ASSERT_STRING_EQUAL(v->track_script[0].name, "chk_director");
+		CU_ASSERT_EQUAL(v->track_script[0].weight, -60); /* the script's */
+		CU_ASSERT_FALSE(v->nopreempt);
+		CU_ASSERT_EQUAL(v->preempt_delay_ns, 0);
+		CU_ASSERT_EQUAL(v->garp_master_delay_s, 5);
+		CU_ASSERT_EQUAL(v->garp_master_repeat, 3);
+		CU_ASSERT_EQUAL(v->garp_master_refresh_s, 60);
+		CU_ASSERT_TRUE(v->accept);
+		CU_ASSERT_STRING_EQUAL(v->notify.notify, "/usr/local/lib/lbsim/notify.sh");
+		CU_ASSERT_PTR_NULL(v->notify.master);
+		CU_ASSERT_PTR_NULL(v->sync_group);
+		CU_ASSERT_EQUAL(v->loc.line, 26);
+		scenario_free(scn);
+	}
+}
+
+static void test_vrrp_nat_sync(void)
+{
+	static const char *const files[] = { KAD_DIR "/nat-sync.lb1.conf",
+					     KAD_DIR "/nat-sync.lb2.conf" };
+
+	for (int f = 0; f < 2; f++) {
+		struct scenario *scn = load(files[f], NULL, 0);
+		const struct scn_director *d;
+		const struct scn_vrrp_sync_group *g;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+		d = &scn->directors[0];
+		CU_ASSERT_STRING_EQUAL(d->vrrp.router_id, f ? "nat-lb2" : "nat-lb1");
+		/* vrrp_min_garp: repeat 1, no second burst, no refresh */
+		CU_ASSERT_TRUE(d->vrrp.min_garp);
+		CU_ASSERT_EQUAL(d->vrrp.garp_master_repeat, 1);
+		CU_ASSERT_EQUAL(d->vrrp.garp_master_delay_s, 0);
+		CU_ASSERT_EQUAL(d->vrrp.garp_master_refresh_s, 0);
+		CU_ASSERT_PTR_NULL(d->vrrp.sync_if);
+		CU_ASSERT_EQUAL(d->vrrp.sync_id, 0);
+		CU_ASSERT_EQUAL(d->nscripts, 0);
+		CU_ASSERT_EQUAL_FATAL(d->nsync_groups, 1);
+		g = &d->sync_groups[0];
+		CU_ASSERT_STRING_EQUAL(g->name, "SG_NAT");
+		CU_ASSERT_EQUAL_FATAL(g->ninstances, 2);
+		CU_ASSERT_STRING_EQUAL(g->instances[0], "VI_EXT");
+		CU_ASSERT_STRING_EQUAL(g->instances[1], "VI_INT");
+		CU_ASSERT_STRING_EQUAL(g->notify.master, "/usr/local/lib/lbsim/nat-role.sh master");
+		CU_ASSERT_STRING_EQUAL(g->notify.fault, "/usr/local/lib/lbsim/nat-role.sh fault");
+		CU_ASSERT_EQUAL_FATAL(d->ninstances, 2);
+		for (int i = 0; i < 2; i++) {
+			const struct scn_vrrp_instance *v = &d->instances[i];
+
+			CU_ASSERT_STRING_EQUAL(v->name, i ? "VI_INT" : "VI_EXT");
+			CU_ASSERT_FALSE(v->state_master);
+			CU_ASSERT_STRING_EQUAL(v->interface, i ? "eth1" : "eth0");
+			CU_ASSERT_EQUAL(v->vrid, i ? 62 : 61);
+			CU_ASSERT_EQUAL(v->priority, f ? 110 : 120);
+			CU_ASSERT_EQUAL(v->advert_int_us, 1000000);
+			CU_ASSERT_EQUAL(v->preempt_delay_ns, f ? 0 : 15 * SIM_SEC);
+			CU_ASSERT_EQUAL(v->auth_type, SCN_VRRP_AUTH_NONE);
+			CU_ASSERT_EQUAL(v->garp_master_repeat, 1);
+			CU_ASSERT_EQUAL_FATAL(v->nvips, 1);
+			CU_ASSERT_TRUE(addr_is(&v->vips[0].addr, i ? "172.16.10.1" : "192.0.2.100"));
+			CU_ASSERT_EQUAL(v->vips[0].prefix, 24);
+			CU_ASSERT_EQUAL_FATAL(v->ntrack_if, 1);
+			CU_ASSERT_STRING_EQUAL(v->track_if[0].name, i ? "eth0" : "eth1");
+			CU_ASSERT_EQUAL(v->track_if[0].weight, 0);
+			CU_ASSERT_STRING_EQUAL(v->sync_group, "SG_NAT");
+		}
+		scenario_free(scn);
+	}
+}
+
+static void test_vrrp_dual_master(void)
+{
+	static const char *const files[] = { KAD_DIR "/dual-master.lb1.conf",
+					     KAD_DIR "/dual-master.lb2.conf" };
+
+	for (int f = 0; f < 2; f++) {
+		struct scenario *scn = load(files[f], NULL, 0);
+		const struct scn_director *d;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+		d = &scn->directors[0];
+		CU_ASSERT_EQUAL(d->vrrp.version, 3);
+		CU_ASSERT_EQUAL(d->vrrp.garp_master_repeat, 2);
+		CU_ASSERT_EQUAL(d->vrrp.garp_master_delay_s, 2);
+		CU_ASSERT_EQUAL_FATAL(d->nscripts, 1);
+		CU_ASSERT_EQUAL(d->scripts[0].interval_s, 1);
+		CU_ASSERT_EQUAL(d->scripts[0].timeout_s, 1); /* = interval */
+		CU_ASSERT_EQUAL(d->scripts[0].fall, 3);
+		CU_ASSERT_EQUAL(d->scripts[0].rise, 2);
+		CU_ASSERT_EQUAL(d->scripts[0].weight, 0);
+		CU_ASSERT_EQUAL(d->nsync_groups, 0);
+		CU_ASSERT_EQUAL_FATAL(d->ninstances, 2);
+		for (int i = 0; i < 2; i++) {
+			const struct scn_vrrp_instance *v = &d->instances[i];
+			/* mirrored priorities; preempt_delay on the preferred one */
+			bool home = (i == 0) == (f == 0);
+
+			CU_ASSERT_STRING_EQUAL(v->name, i ? "VI_B" : "VI_A");
+			CU_ASSERT_EQUAL(v->vrid, i ? 72 : 71);
+			CU_ASSERT_EQUAL(v->priority, home ? 150 : 100);
+			CU_ASSERT_EQUAL(v->preempt_delay_ns, home ? 5 * SIM_SEC : 0);
+			CU_ASSERT_EQUAL(v->version, 3);
+			CU_ASSERT_EQUAL(v->advert_int_us, 500000);
+			CU_ASSERT_TRUE(addr_is(&v->unicast_src, f ? "10.20.0.12" : "10.20.0.11"));
+			CU_ASSERT_EQUAL_FATAL(v->nunicast_peers, 1);
+			CU_ASSERT_TRUE(addr_is(&v->unicast_peers[0], f ? "10.20.0.11" : "10.20.0.12"));
+			CU_ASSERT_EQUAL(v->mcast_src.af, 0);
+			CU_ASSERT_EQUAL_FATAL(v->nvips, 1);
+			CU_ASSERT_TRUE(addr_is(&v->vips[0].addr, i ? "10.20.0.102" : "10.20.0.101"));
+			CU_ASSERT_EQUAL_FATAL(v->ntrack_script, 1);
+			CU_ASSERT_EQUAL(v->track_script[0].weight, 0);
+			CU_ASSERT_EQUAL(v->garp_master_repeat, 2);
+		}
+		scenario_free(scn);
+	}
+}
+
+/* keepalived's corrections: warnings, not errors (spec 3.4, 3.7, 4.4, 4.6). */
+static void test_vrrp_corrections(void)
+{
+	struct scenario *scn = load(SCN_DIR "/vrrp-corrections.conf", NULL, 0);
+	const struct scn_director *d;
+	const struct scn_vrrp_instance *v;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	CU_ASSERT_EQUAL(count_warnings(scn, "'script_user' is not modelled yet"), 1);
+	CU_ASSERT_EQUAL(count_warnings(scn, "'use_vmac' is not modelled yet"), 1);
+	CU_ASSERT_EQUAL(count_warnings(scn, "vrrp_script no_command has no script; dropped"), 1);
+	CU_ASSERT_EQUAL(count_warnings(scn, "weight 254 clamped to 253"), 1);
+	CU_ASSERT_EQUAL(count_warnings(scn, ":31:11: warning: priority '300' is invalid"), 1);
+	CU_ASSERT_EQUAL(count_warnings(scn, "auth_pass is truncated to 8"), 1);
+	CU_ASSERT_EQUAL(count_warnings(scn, ":20:13: warning: VRRPv2 advert_int is whole"), 1);
+	CU_ASSERT_EQUAL(count_warnings(scn, "nopreempt does not work with state MASTER"), 1);
+	CU_ASSERT_EQUAL(count_warnings(scn, ":24:3: warning: vrrp_instance VI_1: track_script "
+					    "'nope' names no vrrp_script"),
+			1);
+	d = &scn->directors[0];
+	CU_ASSERT_TRUE(d->vrrp.strict);
+	CU_ASSERT_TRUE(d->vrrp.lower_prio_no_advert);
+	CU_ASSERT_EQUAL(d->vrrp.garp_lower_prio_repeat, 0);
+	CU_ASSERT_EQUAL(d->vrrp.startup_delay_ns, 2500 * SIM_MSEC);
+	CU_ASSERT_TRUE(addr_is(&d->vrrp.mcast_group4, "224.0.0.19"));
+	CU_ASSERT_EQUAL_FATAL(d->nscripts, 1);
+	CU_ASSERT_EQUAL(d->scripts[0].interval_s, 1); /* 0 -> 1 */
+	CU_ASSERT_EQUAL(d->scripts[0].timeout_s, 1);
+	CU_ASSERT_EQUAL(d->scripts[0].weight, 253);
+	CU_ASSERT_TRUE(d->scripts[0].reverse);
+	CU_ASSERT_EQUAL_FATAL(d->ninstances, 2);
+	v = &d->instances[0];
+	CU_ASSERT_EQUAL(v->priority, 255); /* state MASTER, no priority */
+	CU_ASSERT_FALSE(v->nopreempt);
+	CU_ASSERT_EQUAL(v->advert_int_us, 2000000); /* v2: 1.5 rounds to 2 */
+	CU_ASSERT_TRUE(v->strict);
+	CU_ASSERT_TRUE(v->accept); /* strict, but priority 255 */
+	CU_ASSERT_EQUAL_FATAL(v->ntrack_script, 1);
+	CU_ASSERT_STRING_EQUAL(v->track_script[0].name, "chk");
+	CU_ASSERT_EQUAL(v->track_script[0].weight, 253);
+	CU_ASSERT_TRUE(v->track_script[0].reverse);
+	v = &d->instances[1];
+	CU_ASSERT_EQUAL(v->priority, 100); /* 300 is invalid */
+	CU_ASSERT_EQUAL(v->version, 3);
+	CU_ASSERT_EQUAL(v->advert_int_us, 120000); /* v3: nearest 10 ms */
+	CU_ASSERT_STRING_EQUAL(v->auth_pass, "12345678");
+	CU_ASSERT_FALSE(v->accept);
+	CU_ASSERT_EQUAL(v->vips[0].prefix, 32);
+	scenario_free(scn);
 }
 
 /* ---- lbsim blocks ---- */
@@ -389,7 +618,23 @@ static void test_full(void)
 	CU_ASSERT_STRING_EQUAL(scn_cmp_str(scn->expects[3].op), "<=");
 
 	CU_ASSERT_EQUAL(scn->nfaults, 1);
-	CU_ASSERT_EQUAL(count_warnings(scn, "'router_id' is not modelled yet"), 1);
+	CU_ASSERT_EQUAL(count_warnings(scn, "'router_id' is not modelled yet"), 0);
+	/* the top-level global_defs reach the director lb1 and its instance */
+	for (size_t i = 0; i < scn->ndirectors; i++) {
+		const struct scn_director *dd = &scn->directors[i];
+
+		CU_ASSERT_STRING_EQUAL(dd->vrrp.router_id, "top");
+		if (!strcmp(dd->name, "lb1")) {
+			CU_ASSERT_EQUAL_FATAL(dd->ninstances, 1);
+			CU_ASSERT_STRING_EQUAL(dd->instances[0].name, "VI_1");
+			CU_ASSERT_EQUAL(dd->instances[0].vrid, 51);
+			CU_ASSERT_EQUAL(dd->instances[0].priority, 150);
+			CU_ASSERT_EQUAL_FATAL(dd->instances[0].nvips, 1);
+			CU_ASSERT_TRUE(addr_is(&dd->instances[0].vips[0].addr, "10.10.0.100"));
+			CU_ASSERT_EQUAL(dd->instances[0].vips[0].prefix, 24);
+			CU_ASSERT_PTR_NULL(dd->instances[0].vips[0].dev);
+		}
+	}
 	CU_ASSERT_EQUAL(scn->lvs.tcp_ns, 900 * SIM_SEC);
 	CU_ASSERT_EQUAL(scn->lvs.tcpfin_ns, 30 * SIM_SEC);
 	CU_ASSERT_EQUAL(scn->lvs.udp_ns, 0);
@@ -715,6 +960,16 @@ static void test_bad_files(void)
 		{ "bad_retry.conf", "5:10", "retry: expected an integer 0..2147483647, got '-1'" },
 		{ "bad_digest.conf", "7:11", "digest: expected an MD5 of 32 hex digits" },
 		{ "http_no_url.conf", "4:3", "HTTP_GET needs at least one url" },
+		{ "vrrp_vrid0.conf", "3:20",
+		  "virtual_router_id: expected an integer 1..255, got '0'" },
+		{ "vrrp_no_vrid.conf", "1:15", "vrrp_instance VI_1: virtual_router_id (1..255)" },
+		{ "vrrp_sync_missing.conf", "4:3",
+		  "vrrp_sync_group SG: no vrrp_instance named 'VI_2'" },
+		{ "vrrp_sync_old.conf", "2:2", "unknown keyword 'VI_1' in vrrp_sync_group SG" },
+		{ "vrrp_advert_abc.conf", "4:13", "advert_int: expected seconds" },
+		{ "vrrp_vip_family.conf", "6:3", "VIP is IPv6 but the instance is IPv4" },
+		{ "vrrp_sync_daemon_inst.conf", "2:2",
+		  "lvs_sync_daemon: no vrrp_instance named 'VI_X'" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -760,6 +1015,10 @@ int test_scenario_register(void)
 	if (!CU_add_test(s, "fixture dr-http", test_fixture_dr_http) ||
 	    !CU_add_test(s, "fixture nat-sync", test_fixture_nat_sync) ||
 	    !CU_add_test(s, "fixture dual-master", test_fixture_dual_master) ||
+	    !CU_add_test(s, "vrrp dr-http", test_vrrp_dr_http) ||
+	    !CU_add_test(s, "vrrp nat-sync", test_vrrp_nat_sync) ||
+	    !CU_add_test(s, "vrrp dual-master", test_vrrp_dual_master) ||
+	    !CU_add_test(s, "vrrp corrections", test_vrrp_corrections) ||
 	    !CU_add_test(s, "every lbsim block", test_full) ||
 	    !CU_add_test(s, "defaults", test_defaults) ||
 	    !CU_add_test(s, "address ranges", test_range) || !CU_add_test(s, "units", test_units) ||
