@@ -28,6 +28,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "models/ha.h"
 #include "models/packet.h"
 #include "sim/rng.h"
 #include "sim/xalloc.h"
@@ -154,6 +155,36 @@ static void conn_abandon(struct mconn *c)
 	conn_give_up(c, false);
 }
 
+/*
+ * HA worlds: does the router now send <c>'s packets elsewhere than to the
+ * director that holds its entry? Always false without VRRP.
+ */
+static bool conn_moved(const struct mconn *c)
+{
+	struct world *w = c->pop->w;
+	int d;
+
+	if (!w->ha)
+		return false;
+	d = ha_route(w->ha, &c->vs->cfg->addr);
+	return d < 0 || &w->dirs[d] != c->vs->dir;
+}
+
+/*
+ * <c>'s packets now go to another director (a failover), which has no entry
+ * for it: without connection sync the kernel there takes a non-SYN packet as
+ * not its own (sloppy_tcp off) and the connection breaks; the client fails
+ * its remaining requests. With no director holding the VIP they are lost.
+ */
+static void conn_break(struct mconn *c)
+{
+	struct world *w = c->pop->w;
+
+	if (ha_route(w->ha, &c->vs->cfg->addr) >= 0)
+		ha_count_broken(w->ha);
+	conn_abandon(c);
+}
+
 /* The client opens (or reopens) the connection now. */
 static void conn_start(struct mconn *c)
 {
@@ -161,7 +192,17 @@ static void conn_start(struct mconn *c)
 	sim_time_t now = sim_now(p->w->sim);
 
 	c->sent_at = now;
-	if ((p->link && !p->link->up) || p->vs->dir->down) {
+	if (p->w->ha) {
+		/* The router sends the SYN to the VIP's entry in its ARP cache. */
+		int d = ha_route(p->w->ha, &p->cfg->target);
+
+		if (d < 0 || !p->dvs[d]) {
+			conn_give_up(c, false);
+			return;
+		}
+		c->vs = p->dvs[d];
+	}
+	if ((p->link && !p->link->up) || c->vs->dir->down) {
 		/* The SYN never arrives (or nobody is there): the client gives up. */
 		conn_give_up(c, false);
 		return;
@@ -172,7 +213,7 @@ static void conn_start(struct mconn *c)
 /* The flow key IPVS sees for <c>'s client-to-service packets. */
 static void conn_key(const struct mconn *c, struct lb_flow_key *k)
 {
-	const struct scn_vs *vs = c->pop->vs->cfg;
+	const struct scn_vs *vs = c->vs->cfg;
 
 	*k = (struct lb_flow_key){ .saddr = c->saddr, .daddr = vs->addr, .sport = c->sport,
 				   .dport = vs->port, .proto = vs->proto };
@@ -181,7 +222,7 @@ static void conn_key(const struct mconn *c, struct lb_flow_key *k)
 /* A packet of <c> crosses its director now (entry state of persistent services). */
 static void conn_packet(struct mconn *c, enum lb_conn_dir dir, unsigned tcp_flags)
 {
-	struct mvs *v = c->pop->vs;
+	struct mvs *v = c->vs;
 	struct lb_flow_key k;
 
 	if (!v->tabled)
@@ -230,7 +271,7 @@ static void conn_syn(struct mconn *c)
 {
 	struct population *p = c->pop;
 	struct world *w = p->w;
-	struct mvs *v = p->vs;
+	struct mvs *v = c->vs;
 	struct director *d = v->dir;
 	sim_time_t now = sim_now(w->sim);
 	sim_time_t t = director_process(d, now, 1, 0);
@@ -289,6 +330,10 @@ static void conn_dir_in(struct mconn *c)
 {
 	struct rs *r = c->rs;
 
+	if (conn_moved(c)) {
+		conn_break(c);
+		return;
+	}
 	if (r->vs->dir->down) {
 		conn_abandon(c);
 		return;
@@ -427,7 +472,7 @@ static void conn_fin(struct mconn *c)
 	struct rs *r = c->rs;
 	struct director *d = r->vs->dir;
 
-	if (d->down) {
+	if (d->down || conn_moved(c)) {
 		/* The FIN is lost; every request was answered: nothing failed. */
 		conn_abandon(c);
 		return;
@@ -481,7 +526,7 @@ static void population_birth(struct population *p)
 	struct mconn *c = world_conn_alloc(w);
 	double n = pop_draw(&p->cfg->requests, p->rng_requests);
 
-	*c = (struct mconn){ .pop = p, .id = ++w->births };
+	*c = (struct mconn){ .pop = p, .vs = p->vs, .id = ++w->births };
 	c->nreq = n < 1 ? 1 : (uint32_t)(n + 0.5);
 	c->saddr = p->cfg->src_base;
 	if (p->src_span > 1) {
@@ -573,6 +618,7 @@ void population_init(struct population *p, struct world *w, const struct scn_cli
 
 void population_fini(struct population *p)
 {
+	free(p->dvs);
 	rng_stream_free(p->rng_arrival);
 	rng_stream_free(p->rng_source);
 	rng_stream_free(p->rng_requests);

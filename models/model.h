@@ -28,6 +28,7 @@
 struct world;
 struct mconn;
 struct health;
+struct ha;
 
 /* ---- links (models/link.c) ---- */
 enum link_dir {
@@ -179,6 +180,7 @@ struct population {
 	const struct scn_clients *cfg;
 	struct world *w;
 	struct mvs *vs;
+	struct mvs **dvs;	 /* HA worlds: per director, its service for the target (or NULL) */
 	struct mlink *link;
 	gsl_rng *rng_arrival, *rng_source, *rng_requests, *rng_service, *rng_reqsize,
 		*rng_respsize, *rng_think;
@@ -201,6 +203,7 @@ struct mconn_pkt {
 /* One client connection and its requests, drawn at birth (common random numbers). */
 struct mconn {
 	struct population *pop;
+	struct mvs *vs;		 /* the virtual service (director) it went to */
 	struct rs *rs;
 	struct lb_addr saddr;
 	uint16_t sport;
@@ -256,6 +259,7 @@ struct world {
 	uint64_t births;
 	world_tap_fn *tap;
 	void *tap_ctx;
+	struct ha *ha;		 /* VRRP, NULL when no director runs it (models/ha.c) */
 };
 
 struct mconn *world_conn_alloc(struct world *w);

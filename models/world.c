@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "algorithms/sched/sched.h"
+#include "models/ha.h"
 #include "models/health.h"
 #include "models/model.h"
 #include "sim/rng.h"
@@ -237,6 +238,9 @@ int world_new(const struct scenario *scn, const struct world_opts *opts, struct 
 		if (rc)
 			goto out_free_world;
 	}
+	rc = ha_new(w, &w->ha, err, errlen);
+	if (rc)
+		goto out_free_world;
 	w->pops = xcalloc(scn->nclients ? scn->nclients : 1, sizeof(*w->pops));
 	for (size_t i = 0; i < scn->nclients; i++) {
 		const struct scn_clients *c = &scn->clients[i];
@@ -251,6 +255,15 @@ int world_new(const struct scenario *scn, const struct world_opts *opts, struct 
 		}
 		population_init(&w->pops[i], w, c, v, world_find_link(w, c->link));
 		w->npops = i + 1;
+		if (w->ha) {
+			/* every director may own the VIP: each one's service for it */
+			struct population *p = &w->pops[i];
+
+			p->dvs = xcalloc(w->ndirs, sizeof(*p->dvs));
+			for (size_t d = 0; d < w->ndirs; d++)
+				p->dvs[d] = director_find_vs(&w->dirs[d], &c->target,
+							     c->target_port, c->proto);
+		}
 	}
 	*out = w;
 	return 0;
@@ -262,8 +275,8 @@ out_free_world:
 
 /*
  * A fault of the scenario happens now. Director, server and link faults
- * act on the model; the VRRP ones (partition, block vrrp, scripts) wait for
- * the HA model (the scenario warned about them).
+ * act on the model; director and VRRP faults (partition, block vrrp,
+ * scripts) act on the directors' VRRP instances too, when there are any.
  */
 static sim_time_t world_fault(struct sim *sim, void *ctx, uint64_t arg)
 {
@@ -310,6 +323,8 @@ static sim_time_t world_fault(struct sim *sim, void *ctx, uint64_t arg)
 	default:
 		break;
 	}
+	if (w->ha)
+		ha_fault(w->ha, f);
 	return SIM_NOMORE;
 }
 
@@ -330,6 +345,8 @@ void world_run(struct world *w)
 	for (size_t i = 0; i < w->ndirs; i++)
 		for (size_t j = 0; j < w->dirs[i].nvs; j++)
 			health_start(w->dirs[i].vs[j].health);
+	if (w->ha)
+		ha_start(w->ha);
 	for (size_t i = 0; i < w->npops; i++)
 		population_start(&w->pops[i]);
 	sim_schedule(w->sim, interval, world_sample, w, (uint64_t)interval);
@@ -445,6 +462,8 @@ void world_fill_result(const struct world *w, struct run_result *r)
 				 w->dirs[i].log_first);
 		r->log_count += w->dirs[i].log_count;
 	}
+	if (w->ha)
+		ha_fill_result(w->ha, r);
 	/* The sampled series move from the world's sink into the result. */
 	for (size_t i = 0; i < w->series_sink->nseries; i++) {
 		const struct run_series *s = &w->series_sink->series[i];
@@ -460,6 +479,7 @@ void world_free(struct world *w)
 {
 	if (!w)
 		return;
+	ha_free(w->ha);
 	for (size_t i = 0; i < w->npops; i++)
 		population_fini(&w->pops[i]);
 	free(w->pops);

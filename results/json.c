@@ -101,6 +101,73 @@ static void json_server(FILE *f, const struct run_server_result *s)
 	fputc('}', f);
 }
 
+static void json_transition(FILE *f, const struct run_transition *t)
+{
+	fputc('{', f);
+	json_dbl(f, "t_s", t->t_s);
+	fputs(", ", f);
+	json_key(f, "director");
+	result_json_string(f, t->director);
+	fputs(", ", f);
+	json_key(f, "instance");
+	result_json_string(f, t->instance);
+	fputs(", ", f);
+	json_key(f, "from");
+	result_json_string(f, t->from);
+	fputs(", ", f);
+	json_key(f, "to");
+	result_json_string(f, t->to);
+	fputc('}', f);
+}
+
+/* A time that never came (-1) is null. */
+static void json_when(FILE *f, const char *key, double v)
+{
+	json_dbl(f, key, v < 0 ? NAN : v);
+}
+
+static void json_failover(FILE *f, const struct run_failover *o)
+{
+	fputc('{', f);
+	json_dbl(f, "fault_at_s", o->fault_at_s);
+	fputs(", ", f);
+	json_when(f, "detected_s", o->detected_s);
+	fputs(", ", f);
+	json_when(f, "master_at_s", o->master_at_s);
+	fputs(", ", f);
+	json_when(f, "takeover_s", o->takeover_s);
+	fputs(", ", f);
+	json_u64(f, "broken_connections", o->broken_connections);
+	fputc('}', f);
+}
+
+/* HA worlds only: every VRRP transition, the failovers, the split-brain time. */
+static void json_ha(FILE *f, const struct run_result *r)
+{
+	size_t i;
+
+	if (!r->ha)
+		return;
+	json_key(f, "transitions");
+	fputc('[', f);
+	for (i = 0; i < r->ntransitions; i++) {
+		if (i)
+			fputs(", ", f);
+		json_transition(f, &r->transitions[i]);
+	}
+	fputs("], ", f);
+	json_key(f, "failovers");
+	fputc('[', f);
+	for (i = 0; i < r->nfailovers; i++) {
+		if (i)
+			fputs(", ", f);
+		json_failover(f, &r->failovers[i]);
+	}
+	fputs("], ", f);
+	json_dbl(f, "split_brain_s", r->split_brain_s);
+	fputs(", ", f);
+}
+
 static void json_expect(FILE *f, const struct run_expect_result *e)
 {
 	fputc('{', f);
@@ -204,6 +271,7 @@ static void json_result(FILE *f, const struct run_result *r)
 		fputs("null, ", f);
 	}
 
+	json_ha(f, r);
 	json_key(f, "ipvs_log");
 	fputc('{', f);
 	json_u64(f, "count", r->log_count);

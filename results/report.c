@@ -21,6 +21,8 @@
 
 #include "sim/xalloc.h"
 
+#define REPORT_MAX_TRANSITIONS 20 /* the JSON has them all */
+
 /*
  * A zeroed result: every count 0, every pointer NULL. The caller owns it and
  * releases it with run_result_free().
@@ -72,6 +74,8 @@ void run_result_free(struct run_result *r)
 		free(r->expects[i].metric);
 	}
 	free(r->expects);
+	free(r->transitions);
+	free(r->failovers);
 	free(r);
 }
 
@@ -191,6 +195,17 @@ int run_result_metric(const struct run_result *r, const char *name, double *out)
 		v = r->imb_max_over_mean;
 	} else if (strcmp(name, "cov") == 0) {
 		v = r->imb_cov;
+	} else if (strcmp(name, "takeover_max") == 0) {
+		/* unknown without a failover, or when one never completed */
+		if (!r->nfailovers)
+			return -ENOENT;
+		v = 0;
+		for (i = 0; i < r->nfailovers; i++) {
+			if (r->failovers[i].takeover_s < 0)
+				return -ENOENT;
+			if (r->failovers[i].takeover_s > v)
+				v = r->failovers[i].takeover_s;
+		}
 	} else if (strcmp(name, "utilization_max") == 0) {
 		v = 0;
 		for (i = 0; i < r->nservers; i++)
@@ -266,6 +281,30 @@ void result_report_run(FILE *f, const struct run_result *r)
 		}
 		fprintf(f, "\nimbalance  max/mean %.4f   cov %.4f\n", r->imb_max_over_mean,
 			r->imb_cov);
+	}
+
+	if (r->ha) {
+		fprintf(f, "\nvrrp       %zu transition%s, split brain %.3f s\n", r->ntransitions,
+			r->ntransitions == 1 ? "" : "s", r->split_brain_s);
+		for (i = 0; i < r->ntransitions && i < REPORT_MAX_TRANSITIONS; i++) {
+			const struct run_transition *t = &r->transitions[i];
+
+			fprintf(f, "  %10.6f s  %-12s %-16s %s -> %s\n", t->t_s, t->director,
+				t->instance, t->from, t->to);
+		}
+		if (r->ntransitions > REPORT_MAX_TRANSITIONS)
+			fprintf(f, "  ... %zu more\n", r->ntransitions - REPORT_MAX_TRANSITIONS);
+		for (i = 0; i < r->nfailovers; i++) {
+			const struct run_failover *o = &r->failovers[i];
+
+			if (o->takeover_s < 0)
+				fprintf(f, "failover   at %.3f s: no takeover\n", o->fault_at_s);
+			else
+				fprintf(f, "failover   at %.3f s: master at %.6f s, takeover %.6f s\n",
+					o->fault_at_s, o->master_at_s, o->takeover_s);
+			fprintf(f, "           %" PRIu64 " broken connection%s\n",
+				o->broken_connections, o->broken_connections == 1 ? "" : "s");
+		}
 	}
 
 	if (r->nexpects > 0) {

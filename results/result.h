@@ -43,6 +43,23 @@ struct run_series {
 	size_t cap;
 };
 
+/* One VRRP state change of an instance (HA worlds). */
+struct run_transition {
+	double t_s;
+	char director[64];
+	char instance[64];
+	char from[8], to[8];	  /* vrrp_state_name() */
+};
+
+/* A master's director crashed or stopped, and who took over when. */
+struct run_failover {
+	double fault_at_s;
+	double detected_s;	  /* a backup became MASTER; -1: never */
+	double master_at_s;	  /* the router's ARP cache points at it; -1: never */
+	double takeover_s;	  /* master_at_s - fault_at_s; -1: never */
+	uint64_t broken_connections; /* established ones the new master could not carry */
+};
+
 struct run_expect_result {
 	char *text;		  /* "p99_response < 50ms" as written */
 	char *where;		  /* "file:line:col" */
@@ -99,6 +116,14 @@ struct run_result {
 	/* what the directors' IPVS code logged (e.g. "no destination available") */
 	uint64_t log_count;
 	char log_first[256];
+
+	/* HA worlds (directors running vrrp_instance blocks) */
+	bool ha;
+	struct run_transition *transitions;
+	size_t ntransitions;
+	struct run_failover *failovers;
+	size_t nfailovers;
+	double split_brain_s;	  /* two or more MASTERs for one VRID at once */
 
 	/* the simulator */
 	uint64_t events;

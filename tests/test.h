@@ -79,5 +79,6 @@ int test_forward_register(void);
 int test_vrrp_register(void);
 int test_check_register(void);
 int test_packet_register(void);
+int test_ha_register(void);
 
 #endif /* LBSIM_TESTS_TEST_H */

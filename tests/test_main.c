@@ -38,6 +38,7 @@ static const struct {
 	{ "wire", test_wire_register },
 	{ "forward", test_forward_register },
 	{ "vrrp", test_vrrp_register },
+	{ "ha", test_ha_register },
 	{ "check", test_check_register },
 	{ "packet", test_packet_register },
 };

@@ -202,12 +202,12 @@ const char *const scn_expect_metrics[] = {
 	"requests",	 "completed",	 "refused",	 "failed",
 	"throughput",	 "mean_response", "p50_response", "p90_response",
 	"p99_response", "p999_response", "imbalance",	 "cov",
-	"utilization_max", NULL,
+	"utilization_max", "takeover_max", NULL,
 };
 
 static const enum scn_metric_unit scn_metric_units[] = {
 	MU_COUNT, MU_COUNT, MU_COUNT, MU_COUNT, MU_RATE, MU_TIME, MU_TIME,
-	MU_TIME,  MU_TIME,  MU_TIME,  MU_RATIO, MU_RATIO, MU_FRACTION,
+	MU_TIME,  MU_TIME,  MU_TIME,  MU_RATIO, MU_RATIO, MU_FRACTION, MU_TIME,
 };
 
 /* clang-format on */
@@ -3359,11 +3359,6 @@ static int scn_bind_faults(struct scn_ctx *ctx, const struct lex_node *n)
 		if (f->at_ns >= scn->sim.duration_ns)
 			scn_warn(ctx, &f->loc, "fault '%s' is at or after the end of the simulation",
 				 f->text);
-		/* The kinds from PARTITION on act on VRRP adverts and scripts. */
-		if (f->kind >= SCN_FAULT_PARTITION)
-			scn_warn(ctx, &f->loc,
-				 "fault '%s' acts on VRRP, which lbsim does not model yet (ignored)",
-				 f->text);
 	}
 	return 0;
 }
@@ -3378,8 +3373,19 @@ static int scn_check(struct scn_ctx *ctx)
 	char list[512];
 	size_t ll = 0;
 
-	for (size_t d = 0; d < scn->ndirectors; d++)
+	size_t ninst = 0;
+
+	for (size_t d = 0; d < scn->ndirectors; d++) {
 		nvs += scn->directors[d].nvs;
+		ninst += scn->directors[d].ninstances;
+	}
+	/* The kinds from PARTITION on act on VRRP adverts and scripts (models/ha.c). */
+	for (size_t i = 0; i < scn->nfaults && !ninst; i++)
+		if (scn->faults[i].kind >= SCN_FAULT_PARTITION)
+			scn_warn(ctx, &scn->faults[i].loc,
+				 "fault '%s' acts on VRRP, but no director runs a vrrp_instance "
+				 "(ignored)",
+				 scn->faults[i].text);
 	if (!nvs) {
 		struct scn_loc top = { lexer_intern(ctx->lx, scn->path), 1, 1 };
 

@@ -1,0 +1,634 @@
+/*
+ * models/ha.c - keepalived's VRRP on the simulated directors (HA worlds).
+ *
+ * Every vrrp_instance block of every director becomes one VRRP state
+ * machine (algorithms/vrrp/vrrp.h) on the simulation's clock. All directors
+ * share one L2 segment: a frame sent by an instance reaches the instances
+ * with the same VRID on the other directors HA_SEGMENT_DELAY later, unless a
+ * partition separates the two directors or vrrp is blocked on either when it
+ * arrives. The gratuitous ARPs a new master sends reach the upstream router
+ * (the same delay) and move its ARP cache entry for the VIP: the clients'
+ * packets for a VIP go to the director in that entry (at first, the director
+ * that first added the VIP). Only IPv4 VIPs have ARP entries.
+ *
+ * A director has no address of its own in a scenario: its instances use
+ * unicast_src_ip or mcast_src_ip when written, else 192.0.2.N (N = the
+ * director's position, from 1), and the MAC 02:00:00:00:00:N. Tracked
+ * interfaces stay up; tracked scripts succeed unless a `fail script` fault
+ * says otherwise. Sync groups are not joined yet.
+ *
+ * Built by world_new when a director has instances; driven by world_fault
+ * and the clients' connection starts. Sizes: instances and VIPs are tens;
+ * frames are a few per advert interval per instance.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "models/ha.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algorithms/vrrp/vrrp.h"
+#include "models/model.h"
+#include "sim/xalloc.h"
+
+#define HA_SEGMENT_DELAY (50 * SIM_USEC)
+#define HA_MAX_DIRS 64 /* directors per VIP ownership mask */
+
+struct ha;
+
+/* One director as the VRRP code sees it: its env's context. */
+struct ha_dir {
+	struct ha *ha;
+	size_t idx;
+	struct lb_env env;
+	bool blocked;		 /* block vrrp: no VRRP frame in or out */
+};
+
+struct ha_inst {
+	struct ha *ha;
+	size_t dir;
+	const struct scn_vrrp_instance *cfg;
+	struct vrrp_instance *vi;
+	enum vrrp_state st;	 /* as last reported */
+	struct lb_addr *vips, *evips;
+	struct vrrp_peer *peers;
+	struct vrrp_track_conf *track;
+};
+
+struct ha_vip {
+	struct lb_addr addr;
+	int arp_dir;		 /* the router's ARP cache: -1 none */
+	uint64_t owned;		 /* directors that hold it, one bit each */
+};
+
+/* A frame on the segment (or a GARP on its way to the router). */
+struct ha_frame {
+	struct ha *ha;
+	size_t from;
+	bool garp;
+	uint8_t vrid;
+	struct lb_addr tpa;
+	size_t len;
+	uint8_t b[];
+};
+
+struct ha_failover {
+	struct run_failover r;
+	size_t dir;		 /* the director that failed */
+	uint8_t vrid;
+	int new_dir;		 /* became master: -1 not yet */
+};
+
+struct ha {
+	struct world *w;
+	struct ha_dir *dirs;
+	size_t ndirs;
+	struct ha_inst *inst;
+	size_t ninst;
+	struct ha_vip *vips;
+	size_t nvips;
+	bool *part;		 /* ndirs x ndirs: partitioned pairs */
+	struct vrrp_advert *rx;	 /* scratch */
+	struct run_transition *tr;
+	size_t ntr;
+	struct ha_failover *fo;
+	size_t nfo;
+	unsigned masters[256];	 /* instances in MASTER per VRID */
+	sim_time_t split_since[256];
+	sim_time_t split_ns;
+};
+
+/* ---- the env: the simulation's clock, timers and segment ---- */
+
+static int64_t ha_now(void *ctx)
+{
+	struct ha_dir *d = ctx;
+
+	return sim_now(d->ha->w->sim);
+}
+
+static sim_time_t ha_timer_fire(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct lb_timer *t = ctx;
+
+	t->env_priv[0] = 0;
+	t->env_priv[1] = 0;
+	t->fn(t);
+	return SIM_NOMORE;
+}
+
+static void ha_timer_cancel(void *ctx, struct lb_timer *t)
+{
+	struct ha_dir *d = ctx;
+	struct sim_handle h = { (struct sim_event *)(uintptr_t)t->env_priv[0], t->env_priv[1] };
+
+	if (h.ev)
+		sim_cancel(d->ha->w->sim, h);
+	t->env_priv[0] = 0;
+	t->env_priv[1] = 0;
+}
+
+static void ha_timer_arm(void *ctx, struct lb_timer *t, int64_t at)
+{
+	struct ha_dir *d = ctx;
+	struct sim *sim = d->ha->w->sim;
+	struct sim_handle h;
+
+	ha_timer_cancel(ctx, t);
+	if (at < sim_now(sim))
+		at = sim_now(sim);
+	h = sim_schedule(sim, at, ha_timer_fire, t, 0);
+	t->env_priv[0] = (uint64_t)(uintptr_t)h.ev;
+	t->env_priv[1] = h.seq;
+}
+
+static void ha_log(void *ctx, int level, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)level;
+	(void)fmt;
+}
+
+static struct ha_vip *ha_vip_find(struct ha *h, const struct lb_addr *a, bool create)
+{
+	for (size_t i = 0; i < h->nvips; i++)
+		if (lb_addr_eq(&h->vips[i].addr, a))
+			return &h->vips[i];
+	if (!create)
+		return NULL;
+	h->vips = xrealloc(h->vips, (h->nvips + 1) * sizeof(*h->vips));
+	h->vips[h->nvips] = (struct ha_vip){ .addr = *a, .arp_dir = -1 };
+	return &h->vips[h->nvips++];
+}
+
+/* The router heard a GARP for <vip> from director <dir>: the failover completes. */
+static void ha_arp_learn(struct ha *h, const struct lb_addr *vip, size_t dir)
+{
+	struct ha_vip *v = ha_vip_find(h, vip, false);
+	sim_time_t now = sim_now(h->w->sim);
+
+	if (!v)
+		return;
+	v->arp_dir = (int)dir;
+	for (size_t i = 0; i < h->nfo; i++) {
+		struct ha_failover *f = &h->fo[i];
+
+		if (f->new_dir == (int)dir && f->r.master_at_s < 0) {
+			f->r.master_at_s = sim_time_to_sec(now);
+			f->r.takeover_s = f->r.master_at_s - f->r.fault_at_s;
+		}
+	}
+}
+
+static bool ha_cut(const struct ha *h, size_t a, size_t b)
+{
+	return h->part[a * h->ndirs + b] || h->dirs[a].blocked || h->dirs[b].blocked;
+}
+
+static sim_time_t ha_frame_arrive(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct ha_frame *fr = ctx;
+	struct ha *h = fr->ha;
+
+	if (fr->garp) {
+		ha_arp_learn(h, &fr->tpa, fr->from);
+	} else {
+		for (size_t i = 0; i < h->ninst; i++) {
+			struct ha_inst *in = &h->inst[i];
+
+			if (in->dir == fr->from || in->cfg->vrid != fr->vrid ||
+			    ha_cut(h, fr->from, in->dir))
+				continue;
+			vrrp_instance_receive_frame(in->vi, fr->b, fr->len);
+		}
+	}
+	free(fr);
+	return SIM_NOMORE;
+}
+
+static void ha_frame_fin(void *ctx, uint64_t arg)
+{
+	free(ctx);
+}
+
+/*
+ * env->send: never delivered synchronously (the state machine may be in the
+ * middle of a change); adverts go to the segment, GARPs to the router.
+ */
+static void ha_send(void *ctx, int ifindex, const uint8_t *frame, size_t len)
+{
+	struct ha_dir *d = ctx;
+	struct ha *h = d->ha;
+	struct ha_frame *fr;
+	struct vrrp_arp arp;
+	struct sim_handle sh;
+	bool garp = false;
+
+	(void)ifindex;
+	if (len >= VRRP_ETH_HLEN && frame[12] == 0x08 && frame[13] == 0x06) {
+		if (vrrp_arp_decode(frame, len, &arp) || !vrrp_arp_is_garp(&arp))
+			return;
+		garp = true;
+	} else if (d->blocked || vrrp_frame_decode(frame, len, h->rx)) {
+		return; /* blocked, or an IPv6 neighbour advertisement: no ARP entry */
+	}
+	fr = xmalloc(sizeof(*fr) + len);
+	*fr = (struct ha_frame){ .ha = h, .from = d->idx, .garp = garp, .len = len };
+	if (garp)
+		fr->tpa = arp.tpa;
+	else
+		fr->vrid = h->rx->vrid;
+	memcpy(fr->b, frame, len);
+	sh = sim_schedule_in(h->w->sim, HA_SEGMENT_DELAY, ha_frame_arrive, fr, 0);
+	sim_set_fin(h->w->sim, sh, ha_frame_fin);
+}
+
+/* ---- callbacks ---- */
+
+static void ha_note_state(struct ha_inst *in, enum vrrp_state from, enum vrrp_state to)
+{
+	struct ha *h = in->ha;
+	sim_time_t now = sim_now(h->w->sim);
+	uint8_t vrid = (uint8_t)in->cfg->vrid;
+	struct run_transition *t;
+
+	if (from == to)
+		return;
+	in->st = to;
+	h->tr = xrealloc(h->tr, (h->ntr + 1) * sizeof(*h->tr));
+	t = &h->tr[h->ntr++];
+	memset(t, 0, sizeof(*t));
+	t->t_s = sim_time_to_sec(now);
+	snprintf(t->director, sizeof(t->director), "%s", h->w->dirs[in->dir].cfg->name);
+	snprintf(t->instance, sizeof(t->instance), "%s", in->cfg->name);
+	snprintf(t->from, sizeof(t->from), "%s", vrrp_state_name(from));
+	snprintf(t->to, sizeof(t->to), "%s", vrrp_state_name(to));
+	if (to == VRRP_STATE_MASTER) {
+		if (++h->masters[vrid] == 2)
+			h->split_since[vrid] = now;
+		for (size_t i = 0; i < h->nfo; i++) {
+			struct ha_failover *f = &h->fo[i];
+
+			if (f->vrid == vrid && f->dir != in->dir && f->new_dir < 0) {
+				f->new_dir = (int)in->dir;
+				f->r.detected_s = t->t_s;
+			}
+		}
+	} else if (from == VRRP_STATE_MASTER) {
+		if (h->masters[vrid]-- == 2)
+			h->split_ns += now - h->split_since[vrid];
+	}
+}
+
+static void ha_state_cb(void *arg, struct vrrp_instance *vi, enum vrrp_state from,
+			enum vrrp_state to)
+{
+	(void)vi;
+	ha_note_state(arg, from, to);
+}
+
+static void ha_vips_cb(void *arg, struct vrrp_instance *vi, bool add)
+{
+	struct ha_inst *in = arg;
+	const struct vrrp_instance_conf *c = vrrp_instance_conf(vi);
+	uint64_t bit = (uint64_t)1 << in->dir;
+
+	for (size_t i = 0; i < c->nvips; i++) {
+		struct ha_vip *v = ha_vip_find(in->ha, &c->vips[i], add);
+
+		if (!v)
+			continue;
+		if (add) {
+			v->owned |= bit;
+			if (v->arp_dir < 0)
+				v->arp_dir = (int)in->dir;
+		} else {
+			v->owned &= ~bit;
+		}
+	}
+}
+
+/* ---- building ---- */
+
+static uint8_t ha_auth(enum scn_vrrp_auth a)
+{
+	switch (a) {
+	case SCN_VRRP_AUTH_PASS:
+		return VRRP_AUTH_PASS;
+	case SCN_VRRP_AUTH_AH:
+		return VRRP_AUTH_AH;
+	default:
+		return VRRP_AUTH_NONE;
+	}
+}
+
+/* scn_vrrp_instance -> vrrp_instance_conf of director <dir>; arrays go into <in>. */
+static void ha_conf(struct ha_inst *in, const struct scn_director *d, size_t dir,
+		    struct vrrp_instance_conf *c)
+{
+	const struct scn_vrrp_instance *s = in->cfg;
+	size_t nt = s->ntrack_if + s->ntrack_script;
+
+	vrrp_instance_conf_init(c);
+	snprintf(c->name, sizeof(c->name), "%s", s->name);
+	c->ifindex = 0;
+	c->mac[0] = 0x02;
+	c->mac[5] = (uint8_t)(dir + 1);
+	if (s->unicast_src.af)
+		c->saddr = s->unicast_src;
+	else if (s->mcast_src.af)
+		c->saddr = s->mcast_src;
+	else
+		c->saddr = (struct lb_addr){ .af = LB_AF_INET,
+					     .u.v4 = 0xc0000200u + (uint32_t)(dir + 1) };
+	if (d->vrrp.mcast_group4.af)
+		c->mcast_dst = d->vrrp.mcast_group4;
+	c->vrid = (uint8_t)s->vrid;
+	c->version = (uint8_t)s->version;
+	c->priority = (uint8_t)s->priority;
+	c->state = s->state_master ? VRRP_CONF_STATE_MASTER : VRRP_CONF_STATE_BACKUP;
+	c->adver_int_us = s->advert_int_us;
+	c->auth_type = ha_auth(s->auth_type);
+	snprintf(c->auth_pass, sizeof(c->auth_pass), "%s", s->auth_pass);
+	in->vips = xcalloc(s->nvips + 1, sizeof(*in->vips));
+	for (size_t i = 0; i < s->nvips; i++)
+		in->vips[i] = s->vips[i].addr;
+	c->vips = in->vips;
+	c->nvips = s->nvips;
+	in->evips = xcalloc(s->nvips_excluded + 1, sizeof(*in->evips));
+	for (size_t i = 0; i < s->nvips_excluded; i++)
+		in->evips[i] = s->vips_excluded[i].addr;
+	c->evips = in->evips;
+	c->nevips = s->nvips_excluded;
+	c->nopreempt = s->nopreempt;
+	c->preempt_delay_us = s->preempt_delay_ns / SIM_USEC;
+	in->peers = xcalloc(s->nunicast_peers + 1, sizeof(*in->peers));
+	for (size_t i = 0; i < s->nunicast_peers; i++)
+		in->peers[i].addr = s->unicast_peers[i];
+	c->peers = in->peers;
+	c->npeers = s->nunicast_peers;
+	c->garp_master_delay_us = (int64_t)s->garp_master_delay_s * VRRP_US_PER_S;
+	c->garp_master_repeat = s->garp_master_repeat;
+	c->garp_master_refresh_us = (int64_t)s->garp_master_refresh_s * VRRP_US_PER_S;
+	c->garp_master_refresh_repeat = s->garp_master_refresh_repeat;
+	c->garp_lower_prio_delay_us = (int64_t)s->garp_lower_prio_delay_s * VRRP_US_PER_S;
+	c->garp_lower_prio_repeat = s->garp_lower_prio_repeat;
+	c->lower_prio_no_advert = s->lower_prio_no_advert > 0;
+	c->higher_prio_send_advert = s->higher_prio_send_advert > 0;
+	c->down_timer_adverts = s->down_timer_adverts;
+	c->strict_mode = s->strict > 0;
+	c->startup_delay_us = d->vrrp.startup_delay_ns / SIM_USEC;
+	/* interfaces first, then scripts: ha_fault finds a script at ntrack_if + k */
+	in->track = xcalloc(nt + 1, sizeof(*in->track));
+	for (size_t i = 0; i < nt; i++) {
+		bool script = i >= s->ntrack_if;
+		const struct scn_vrrp_track *t =
+			script ? &s->track_script[i - s->ntrack_if] : &s->track_if[i];
+		struct vrrp_track_conf *o = &in->track[i];
+
+		snprintf(o->name, sizeof(o->name), "%s", t->name);
+		o->kind = script ? VRRP_TRACK_SCRIPT : VRRP_TRACK_INTERFACE;
+		o->weight = t->weight;
+		o->reverse = t->reverse;
+		o->init = VRRP_TRACK_UP;
+	}
+	c->track = in->track;
+	c->ntrack = nt;
+}
+
+/*
+ * Build the VRRP instances of every director of <w> (not started). Returns
+ * 0 and *out (NULL when no director has an instance; else owned by the
+ * caller, freed with ha_free), or -EINVAL with a message in <err>.
+ */
+int ha_new(struct world *w, struct ha **out, char *err, size_t errlen)
+{
+	struct ha *h;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	for (size_t i = 0; i < w->ndirs; i++)
+		n += w->dirs[i].cfg->ninstances;
+	if (!n)
+		return 0;
+	if (w->ndirs > HA_MAX_DIRS) {
+		snprintf(err, errlen, "%s: VRRP with more than %d directors is not modelled",
+			 w->scn->path, HA_MAX_DIRS);
+		return -EINVAL;
+	}
+	h = xcalloc(1, sizeof(*h));
+	h->w = w;
+	h->ndirs = w->ndirs;
+	h->dirs = xcalloc(h->ndirs, sizeof(*h->dirs));
+	h->part = xcalloc(h->ndirs * h->ndirs, sizeof(*h->part));
+	h->inst = xcalloc(n, sizeof(*h->inst));
+	h->rx = xmalloc(sizeof(*h->rx));
+	for (size_t i = 0; i < h->ndirs; i++) {
+		struct ha_dir *d = &h->dirs[i];
+		const struct scn_director *sd = w->dirs[i].cfg;
+
+		d->ha = h;
+		d->idx = i;
+		d->env = (struct lb_env){ .ctx = d, .now_ns = ha_now, .timer_arm = ha_timer_arm,
+					  .timer_cancel = ha_timer_cancel, .send = ha_send,
+					  .log = ha_log };
+		for (size_t k = 0; k < sd->ninstances; k++) {
+			struct ha_inst *in = &h->inst[h->ninst];
+			struct vrrp_callbacks cb = { .arg = in, .state = ha_state_cb,
+						     .vips = ha_vips_cb };
+			struct vrrp_instance_conf c;
+
+			*in = (struct ha_inst){ .ha = h, .dir = i, .cfg = &sd->instances[k] };
+			ha_conf(in, sd, i, &c);
+			h->ninst++;
+			rc = vrrp_instance_new(&c, &d->env, &cb, &in->vi);
+			if (rc) {
+				snprintf(err, errlen, "%s:%d:%d: error: vrrp_instance %s: %s",
+					 in->cfg->loc.file, in->cfg->loc.line, in->cfg->loc.col,
+					 in->cfg->name, strerror(-rc));
+				ha_free(h);
+				return rc;
+			}
+		}
+	}
+	*out = h;
+	return 0;
+}
+
+void ha_free(struct ha *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->ninst; i++) {
+		vrrp_instance_free(h->inst[i].vi);
+		free(h->inst[i].vips);
+		free(h->inst[i].evips);
+		free(h->inst[i].peers);
+		free(h->inst[i].track);
+	}
+	free(h->inst);
+	free(h->dirs);
+	free(h->part);
+	free(h->vips);
+	free(h->rx);
+	free(h->tr);
+	free(h->fo);
+	free(h);
+}
+
+/* Start every instance, as keepalived does when the directors boot at time 0. */
+void ha_start(struct ha *h)
+{
+	for (size_t i = 0; i < h->ninst; i++)
+		vrrp_instance_start(h->inst[i].vi);
+}
+
+static int ha_dir_find(const struct ha *h, const char *name)
+{
+	for (size_t i = 0; name && i < h->ndirs; i++)
+		if (!strcmp(h->w->dirs[i].cfg->name, name))
+			return (int)i;
+	return -1;
+}
+
+/* Director <dir> crashes or stops now: each VRID it is master of fails over. */
+static void ha_failover_open(struct ha *h, size_t dir)
+{
+	for (size_t i = 0; i < h->ninst; i++) {
+		struct ha_inst *in = &h->inst[i];
+		struct ha_failover *f;
+
+		if (in->dir != dir || in->st != VRRP_STATE_MASTER)
+			continue;
+		h->fo = xrealloc(h->fo, (h->nfo + 1) * sizeof(*h->fo));
+		f = &h->fo[h->nfo++];
+		*f = (struct ha_failover){ .dir = dir, .vrid = (uint8_t)in->cfg->vrid, .new_dir = -1 };
+		f->r.fault_at_s = sim_time_to_sec(sim_now(h->w->sim));
+		f->r.detected_s = f->r.master_at_s = f->r.takeover_s = -1;
+	}
+}
+
+/* Script <name> on director <dir> now fails (or succeeds again). */
+static void ha_script(struct ha *h, int dir, const char *name, bool up)
+{
+	for (size_t i = 0; i < h->ninst; i++) {
+		struct ha_inst *in = &h->inst[i];
+
+		if ((int)in->dir != dir)
+			continue;
+		for (size_t k = 0; k < in->cfg->ntrack_script; k++)
+			if (!strcmp(in->cfg->track_script[k].name, name))
+				vrrp_instance_set_track(in->vi, in->cfg->ntrack_if + k, up);
+	}
+}
+
+/*
+ * A fault of the scenario happens now (world_fault has already marked a
+ * crashed or stopped director down): crash kills its instances (no advert,
+ * the VIPs stay where they were), stop sends the priority-0 advert, recover
+ * restarts them; the VRRP faults act on the segment and the scripts.
+ */
+void ha_fault(struct ha *h, const struct scn_fault *f)
+{
+	int a = ha_dir_find(h, f->name), b;
+
+	switch (f->kind) {
+	case SCN_FAULT_CRASH_DIRECTOR:
+	case SCN_FAULT_STOP_DIRECTOR:
+		if (a < 0)
+			break;
+		ha_failover_open(h, (size_t)a);
+		for (size_t i = 0; i < h->ninst; i++) {
+			struct ha_inst *in = &h->inst[i];
+
+			if ((int)in->dir != a)
+				continue;
+			if (f->kind == SCN_FAULT_STOP_DIRECTOR) {
+				vrrp_instance_stop(in->vi);
+			} else {
+				/* kill reports nothing: the transition is ours to note */
+				vrrp_instance_kill(in->vi);
+				ha_note_state(in, in->st, VRRP_STATE_INIT);
+			}
+		}
+		break;
+	case SCN_FAULT_RECOVER_DIRECTOR:
+		for (size_t i = 0; a >= 0 && i < h->ninst; i++)
+			if ((int)h->inst[i].dir == a)
+				vrrp_instance_start(h->inst[i].vi);
+		break;
+	case SCN_FAULT_PARTITION:
+		b = ha_dir_find(h, f->name2);
+		if (a >= 0 && b >= 0) {
+			h->part[(size_t)a * h->ndirs + (size_t)b] = true;
+			h->part[(size_t)b * h->ndirs + (size_t)a] = true;
+		}
+		break;
+	case SCN_FAULT_HEAL:
+		memset(h->part, 0, h->ndirs * h->ndirs * sizeof(*h->part));
+		break;
+	case SCN_FAULT_BLOCK_VRRP:
+	case SCN_FAULT_UNBLOCK_VRRP:
+		if (a >= 0)
+			h->dirs[a].blocked = f->kind == SCN_FAULT_BLOCK_VRRP;
+		break;
+	case SCN_FAULT_FAIL_SCRIPT:
+	case SCN_FAULT_RECOVER_SCRIPT:
+		b = ha_dir_find(h, f->name2);
+		if (b >= 0)
+			ha_script(h, b, f->name, f->kind == SCN_FAULT_RECOVER_SCRIPT);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * The director the router sends packets for <vip> to now: its ARP cache
+ * entry, or -1 when it has none or that director does not hold the VIP
+ * (then the packets are lost).
+ */
+int ha_route(const struct ha *h, const struct lb_addr *vip)
+{
+	for (size_t i = 0; i < h->nvips; i++) {
+		const struct ha_vip *v = &h->vips[i];
+
+		if (!lb_addr_eq(&v->addr, vip))
+			continue;
+		if (v->arp_dir < 0 || !(v->owned & ((uint64_t)1 << v->arp_dir)))
+			return -1;
+		return v->arp_dir;
+	}
+	return -1;
+}
+
+/* An established connection broke on a new master: the latest failover's. */
+void ha_count_broken(struct ha *h)
+{
+	if (h->nfo)
+		h->fo[h->nfo - 1].r.broken_connections++;
+}
+
+/* Copy transitions, failovers and the split-brain time into <r>. */
+void ha_fill_result(const struct ha *h, struct run_result *r)
+{
+	sim_time_t now = sim_now(h->w->sim), split = h->split_ns;
+
+	r->ha = true;
+	r->transitions = xcalloc(h->ntr + 1, sizeof(*r->transitions));
+	memcpy(r->transitions, h->tr, h->ntr * sizeof(*h->tr));
+	r->ntransitions = h->ntr;
+	r->failovers = xcalloc(h->nfo + 1, sizeof(*r->failovers));
+	for (size_t i = 0; i < h->nfo; i++)
+		r->failovers[i] = h->fo[i].r;
+	r->nfailovers = h->nfo;
+	for (size_t v = 0; v < 256; v++)
+		if (h->masters[v] >= 2)
+			split += now - h->split_since[v];
+	r->split_brain_s = sim_time_to_sec(split);
+}
