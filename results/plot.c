@@ -12,7 +12,7 @@
  * a few hundred histogram buckets or one row per server, so files are small.
  *
  * Figures: run-cdf, run-servers, run-throughput (when the "throughput"
- * series exists); compare-cdf, compare-servers.
+ * series exists), run-timeline (HA runs); compare-cdf, compare-servers.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -32,6 +32,7 @@
 
 #define PLOT_MAX_FIGS 8
 #define PLOT_SIZE "900,560"
+#define PLOT_SIZE_TALL "900,720"
 
 /* One plot_run() or plot_compare() call: where it writes, and the figures to draw. */
 struct plot_job {
@@ -159,21 +160,27 @@ static void gp_begin(FILE *gp, const char *stem, const char *what)
  * Open the loop that draws the figure once per output format. pngcairo is
  * preferred; a gnuplot built without cairo falls back to the gd png terminal.
  */
+static void gp_outputs_begin_size(FILE *gp, const char *stem, const char *size)
+{
+	fprintf(gp,
+		"\ndo for [fmt in \"png svg\"] {\n"
+		"\tif (fmt eq \"svg\") {\n"
+		"\t\tset terminal svg size %s dynamic noenhanced font \"sans,12\" "
+		"background \"white\"\n"
+		"\t} else {\n"
+		"\t\tif (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {\n"
+		"\t\t\tset terminal pngcairo size %s noenhanced font \"sans,11\"\n"
+		"\t\t} else {\n"
+		"\t\t\tset terminal png size %s noenhanced\n"
+		"\t\t}\n"
+		"\t}\n",
+		size, size, size);
+	fprintf(gp, "\tset output \"%s.\" . fmt\n", stem);
+}
+
 static void gp_outputs_begin(FILE *gp, const char *stem)
 {
-	fputs("\ndo for [fmt in \"png svg\"] {\n"
-	      "\tif (fmt eq \"svg\") {\n"
-	      "\t\tset terminal svg size " PLOT_SIZE " dynamic noenhanced font \"sans,12\" "
-	      "background \"white\"\n"
-	      "\t} else {\n"
-	      "\t\tif (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {\n"
-	      "\t\t\tset terminal pngcairo size " PLOT_SIZE " noenhanced font \"sans,11\"\n"
-	      "\t\t} else {\n"
-	      "\t\t\tset terminal png size " PLOT_SIZE " noenhanced\n"
-	      "\t\t}\n"
-	      "\t}\n",
-	      gp);
-	fprintf(gp, "\tset output \"%s.\" . fmt\n", stem);
+	gp_outputs_begin_size(gp, stem, PLOT_SIZE);
 }
 
 static void gp_outputs_end(FILE *gp)
@@ -596,6 +603,198 @@ static int plot_run_throughput(struct plot_job *job, const struct run_result *r)
 	return rc;
 }
 
+/* ---- HA runs: VRRP states above, throughput below ---- */
+
+/* The VRRP states as the legend lists them, and the color of each. */
+static const struct {
+	const char *name;
+	unsigned rgb;
+} timeline_states[] = {
+	{ "INIT", 0xbbbbbb },
+	{ "BACKUP", 0x1f77b4 },
+	{ "MASTER", 0x2ca02c },
+	{ "FAULT", 0xd62728 },
+	{ "STOP", 0x555555 },
+};
+
+static unsigned timeline_rgb(const char *state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(timeline_states) / sizeof(timeline_states[0]); i++)
+		if (strcmp(timeline_states[i].name, state) == 0)
+			return timeline_states[i].rgb;
+	return 0x9467bd;
+}
+
+static bool timeline_same_row(const struct run_transition *a, const struct run_transition *b)
+{
+	return strcmp(a->director, b->director) == 0 && strcmp(a->instance, b->instance) == 0;
+}
+
+/* The row of <t>'s (director, instance) among rows[n], or n. */
+static size_t timeline_row(const struct run_transition *const *rows, size_t n,
+			   const struct run_transition *t)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (timeline_same_row(rows[i], t))
+			break;
+	return i;
+}
+
+/*
+ * run-timeline: one row per (director, VRRP instance) in order of first
+ * appearance, colored by its state from each transition to the next (the
+ * last lasts to the end of the run); below it the "throughput" and "errors"
+ * series. Both panels share the time axis and the dashed fault lines, so a
+ * takeover can be read against the requests it cost. The transitions come
+ * in time order from the model, so each interval ends at the next one of
+ * its row.
+ */
+static int plot_run_timeline(struct plot_job *job, const struct run_result *r)
+{
+	static const char stem[] = "run-timeline";
+	const struct run_series *s = NULL, *e = NULL;
+	const struct run_transition **rows;
+	size_t nrows = 0, i, j;
+	double end = 0;
+	FILE *f, *gp;
+	int rc;
+
+	if (!r->ha || r->ntransitions == 0)
+		return 0;
+	for (i = 0; i < r->nseries; i++) {
+		if (strcmp(r->series[i].name, "throughput") == 0)
+			s = &r->series[i];
+		if (strcmp(r->series[i].name, "errors") == 0)
+			e = &r->series[i];
+	}
+	if (s && e && e->n != s->n)
+		e = NULL;
+	if (s && s->n)
+		end = s->t[s->n - 1];
+	for (i = 0; i < r->ntransitions; i++)
+		if (r->transitions[i].t_s > end)
+			end = r->transitions[i].t_s;
+	rows = xcalloc(r->ntransitions, sizeof(*rows));
+	for (i = 0; i < r->ntransitions; i++)
+		if (timeline_row(rows, nrows, &r->transitions[i]) == nrows)
+			rows[nrows++] = &r->transitions[i];
+
+	rc = plot_open(job, stem, ".dat", &f);
+	if (rc)
+		goto out_free;
+	fputs("# index 0: one state interval per line: from (s)  to (s)  row  color  state\n"
+	      "# index 1: simulated time (s)  completed per second  failed or refused per second\n",
+	      f);
+	for (i = 0; i < r->ntransitions; i++) {
+		const struct run_transition *t = &r->transitions[i];
+		double hi = end;
+
+		for (j = i + 1; j < r->ntransitions; j++) {
+			if (timeline_same_row(&r->transitions[j], t)) {
+				hi = r->transitions[j].t_s;
+				break;
+			}
+		}
+		fprintf(f, "%.9g %.9g %zu %u ", t->t_s, hi > t->t_s ? hi : t->t_s,
+			timeline_row(rows, nrows, t), timeline_rgb(t->to));
+		dat_str(f, t->to);
+		fputc('\n', f);
+	}
+	fputs("\n\n", f);
+	if (s && s->n) {
+		for (i = 0; i < s->n; i++)
+			fprintf(f, "%.9g %.9g %.9g\n", s->t[i], s->v[i], e ? e->v[i] : 0.0);
+	} else {
+		fputs("NaN NaN NaN\n", f);
+	}
+	rc = plot_close(job, f, stem, ".dat");
+	if (rc)
+		goto out_free;
+
+	rc = plot_open(job, stem, ".gp", &gp);
+	if (rc)
+		goto out_free;
+	gp_begin(gp, stem, "VRRP states and throughput of an HA run");
+	fprintf(gp, "set xrange [0:%.9g]\n", end > 0 ? end : 1.0);
+	fputs("set lmargin 18\nset rmargin 4\n", gp);
+	for (i = 0; i < r->nextra; i++) {
+		if (strcmp(r->extra[i].scope, "fault"))
+			continue;
+		fprintf(gp, "set arrow from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lc rgb \"#888888\"\n",
+			r->extra[i].value, r->extra[i].value);
+	}
+	gp_outputs_begin_size(gp, stem, PLOT_SIZE_TALL);
+	fputs("\tset multiplot layout 2,1 title ", gp);
+	{
+		char title[512];
+
+		snprintf(title, sizeof(title), "VRRP states and throughput: %s, %s",
+			 plot_basename(r->scenario), plot_algo(r));
+		gp_str(gp, title);
+	}
+	fputc('\n', gp);
+
+	/* top: the states, first row at the top, a legend entry per state */
+	fprintf(gp,
+		"\tunset label\n"
+		"\tunset xlabel\n"
+		"\tset ylabel \"VRRP state\"\n"
+		"\tset yrange [%zu.6:-0.6]\n"
+		"\tset grid noytics\n"
+		"\tset key outside top center horizontal reverse Left\n"
+		"\tset ytics (",
+		nrows - 1);
+	for (i = 0; i < nrows; i++) {
+		char label[160];
+
+		snprintf(label, sizeof(label), "%s %s", rows[i]->director, rows[i]->instance);
+		fputs(i ? ", " : "", gp);
+		gp_str(gp, label);
+		fprintf(gp, " %zu", i);
+	}
+	fputs(")\n", gp);
+	fprintf(gp,
+		"\tplot \"%s.dat\" index 0 using (($1+$2)/2):3:(($2-$1)/2):(0.3):4 "
+		"with boxxyerror fs solid 0.9 noborder lc rgb variable notitle",
+		stem);
+	for (i = 0; i < sizeof(timeline_states) / sizeof(timeline_states[0]); i++)
+		fprintf(gp, ", \\\n\t\tNaN with boxes fs solid 0.9 noborder lc rgb \"#%06x\" title \"%s\"",
+			timeline_states[i].rgb, timeline_states[i].name);
+	fputc('\n', gp);
+
+	/* bottom: completed and failed requests per second, the faults labelled */
+	fputs("\tset xlabel \"simulated time (s)\"\n"
+	      "\tset ylabel \"requests/s\"\n"
+	      "\tset yrange [0:*]\n"
+	      "\tset ytics autofreq\n"
+	      "\tset grid ytics\n"
+	      "\tset key inside top right vertical noreverse Right\n",
+	      gp);
+	for (i = 0; i < r->nextra; i++) {
+		if (strcmp(r->extra[i].scope, "fault"))
+			continue;
+		fprintf(gp, "\tset label ");
+		gp_str(gp, r->extra[i].name);
+		fprintf(gp, " at %.9g, graph 0.98 rotate by 90 right font \",8\" tc rgb \"#555555\"\n",
+			r->extra[i].value);
+	}
+	fprintf(gp, "\tplot \"%s.dat\" index 1 using 1:2 title \"completed\" with lines lw 2 lc rgb \"#2ca02c\", \\\n"
+		    "\t     \"%s.dat\" index 1 using 1:3 title \"failed or refused\" with lines lw 2 lc rgb \"#d62728\"\n"
+		    "\tunset multiplot\n",
+		stem, stem);
+	gp_outputs_end(gp);
+	rc = plot_close(job, gp, stem, ".gp");
+	if (!rc)
+		plot_add(job, stem);
+out_free:
+	free(rows);
+	return rc;
+}
+
 /* ---- running gnuplot ---- */
 
 /*
@@ -748,8 +947,8 @@ static int plot_draw(struct plot_job *job)
 /*
  * Draw the figures of one run into the existing directory <dir>: run-cdf
  * (when responses were recorded), run-servers (when there are servers),
- * run-throughput (when the "throughput" series has samples), each as .dat,
- * .gp, .png and .svg. Returns 0 when drawn; 1 with a warning in <err> when
+ * run-throughput (when the "throughput" series has samples), run-timeline
+ * (HA runs with VRRP transitions), each as .dat, .gp, .png and .svg. Returns 0 when drawn; 1 with a warning in <err> when
  * gnuplot is not on PATH (data and scripts are still written); -errno with a
  * message in <err> when a file cannot be written or gnuplot fails.
  */
@@ -763,6 +962,8 @@ int plot_run(const struct run_result *r, const char *dir, char *err, size_t errl
 		rc = plot_run_servers(&job, r);
 	if (!rc)
 		rc = plot_run_throughput(&job, r);
+	if (!rc)
+		rc = plot_run_timeline(&job, r);
 	if (rc)
 		return rc;
 	return plot_draw(&job);

@@ -9,7 +9,7 @@
  * A run writes a few dozen metric rows plus one row per series sample, so
  * even long runs stay in the thousands of rows.
  *
- * Schema version 1 (PRAGMA user_version = 1):
+ * Schema version 2 (PRAGMA user_version = 2):
  *
  *   run(id INTEGER PRIMARY KEY, scenario TEXT, scenario_sha256 TEXT,
  *       seed INTEGER, algo TEXT, params TEXT, version TEXT, started TEXT,
@@ -17,6 +17,16 @@
  *   metric(run INTEGER REFERENCES run(id), scope TEXT, name TEXT, value REAL)
  *   server_metric(run INTEGER REFERENCES run(id), server TEXT, name TEXT, value REAL)
  *   series(run INTEGER REFERENCES run(id), name TEXT, t REAL, value REAL)
+ *   transition(run INTEGER REFERENCES run(id), t REAL, director TEXT,
+ *       instance TEXT, from_state TEXT, to_state TEXT)
+ *   failover(run INTEGER REFERENCES run(id), fault_at REAL, detected REAL,
+ *       master_at REAL, takeover REAL, broken INTEGER)
+ *
+ * Version 2 added transition and failover (HA runs: one row per VRRP state
+ * change and per failover; a time that never came is NULL) and the metric
+ * ('run', 'split_brain_s'). A version 1 database is upgraded in place: the
+ * schema is all CREATE ... IF NOT EXISTS, so opening it creates the new
+ * tables and bumps user_version; its old runs simply have no such rows.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -34,7 +44,7 @@
 
 #include "sim/xalloc.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_BUSY_MS 10000
 #define STORE_FILE "lbsim.db"
 
@@ -44,6 +54,8 @@ struct store {
 	sqlite3_stmt *ins_metric;
 	sqlite3_stmt *ins_server;
 	sqlite3_stmt *ins_series;
+	sqlite3_stmt *ins_transition;
+	sqlite3_stmt *ins_failover;
 	int step_rc;		/* the last failing step's code and message */
 	char step_msg[256];
 };
@@ -80,9 +92,27 @@ static const char store_schema[] =
 	"  t REAL,\n"
 	"  value REAL\n"
 	");\n"
+	"CREATE TABLE IF NOT EXISTS transition (\n"
+	"  run INTEGER REFERENCES run(id),\n"
+	"  t REAL,\n"
+	"  director TEXT,\n"
+	"  instance TEXT,\n"
+	"  from_state TEXT,\n"
+	"  to_state TEXT\n"
+	");\n"
+	"CREATE TABLE IF NOT EXISTS failover (\n"
+	"  run INTEGER REFERENCES run(id),\n"
+	"  fault_at REAL,\n"
+	"  detected REAL,\n"
+	"  master_at REAL,\n"
+	"  takeover REAL,\n"
+	"  broken INTEGER\n"
+	");\n"
 	"CREATE INDEX IF NOT EXISTS metric_run ON metric(run);\n"
 	"CREATE INDEX IF NOT EXISTS server_metric_run ON server_metric(run);\n"
-	"CREATE INDEX IF NOT EXISTS series_run ON series(run, name);\n";
+	"CREATE INDEX IF NOT EXISTS series_run ON series(run, name);\n"
+	"CREATE INDEX IF NOT EXISTS transition_run ON transition(run);\n"
+	"CREATE INDEX IF NOT EXISTS failover_run ON failover(run);\n";
 
 /* The run-scope metrics, stored under these names (expect {} uses the same). */
 static const char *const store_run_metrics[] = {
@@ -255,6 +285,16 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 				   "INSERT INTO series (run, name, t, value) "
 				   "VALUES (?1, ?2, ?3, ?4)",
 				   &st->ins_series, err, errlen);
+	if (!rc)
+		rc = store_prepare(st,
+				   "INSERT INTO transition (run, t, director, instance, "
+				   "from_state, to_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+				   &st->ins_transition, err, errlen);
+	if (!rc)
+		rc = store_prepare(st,
+				   "INSERT INTO failover (run, fault_at, detected, master_at, "
+				   "takeover, broken) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+				   &st->ins_failover, err, errlen);
 	if (rc)
 		goto out_close;
 	free(file);
@@ -276,6 +316,8 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->ins_metric);
 	sqlite3_finalize(st->ins_server);
 	sqlite3_finalize(st->ins_series);
+	sqlite3_finalize(st->ins_transition);
+	sqlite3_finalize(st->ins_failover);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -359,11 +401,59 @@ static int store_insert_run(struct store *st, const struct run_result *r, int64_
 	return 0;
 }
 
+/* A failover time that never came (-1) is NULL. */
+static int store_bind_when(sqlite3_stmt *q, int i, double v)
+{
+	return v < 0 ? sqlite3_bind_null(q, i) : store_bind_real(q, i, v);
+}
+
+/*
+ * An HA run's VRRP transitions, failovers and split-brain time (nothing for
+ * other runs). -1 on the first failing statement, the error kept in <st>.
+ */
+static int store_insert_ha(struct store *st, const struct run_result *r, int64_t id)
+{
+	size_t i;
+
+	if (!r->ha)
+		return 0;
+	if (store_put4(st, st->ins_metric, id, "run", "split_brain_s", r->split_brain_s))
+		return -1;
+	for (i = 0; i < r->ntransitions; i++) {
+		const struct run_transition *t = &r->transitions[i];
+		sqlite3_stmt *q = st->ins_transition;
+
+		sqlite3_bind_int64(q, 1, id);
+		store_bind_real(q, 2, t->t_s);
+		store_bind_text(q, 3, t->director);
+		store_bind_text(q, 4, t->instance);
+		store_bind_text(q, 5, t->from);
+		store_bind_text(q, 6, t->to);
+		if (store_step(st, q) != SQLITE_DONE)
+			return -1;
+	}
+	for (i = 0; i < r->nfailovers; i++) {
+		const struct run_failover *o = &r->failovers[i];
+		sqlite3_stmt *q = st->ins_failover;
+
+		sqlite3_bind_int64(q, 1, id);
+		store_bind_real(q, 2, o->fault_at_s);
+		store_bind_when(q, 3, o->detected_s);
+		store_bind_when(q, 4, o->master_at_s);
+		store_bind_when(q, 5, o->takeover_s);
+		sqlite3_bind_int64(q, 6, (sqlite3_int64)o->broken_connections);
+		if (store_step(st, q) != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * The body of store_write_run, inside its transaction: the run row, the
  * run-scope metrics (plus measured_s, events_per_s), one 'expect' metric per
  * expect (its measured value; 'expect_pass' holds 1 or 0), the per-server
- * metrics and every series sample. -1 on the first failing statement.
+ * metrics, every series sample and, for an HA run, its transitions and
+ * failovers. -1 on the first failing statement.
  */
 static int store_insert_all(struct store *st, const struct run_result *r, int64_t *id)
 {
@@ -427,7 +517,7 @@ static int store_insert_all(struct store *st, const struct run_result *r, int64_
 				return -1;
 		}
 	}
-	return 0;
+	return store_insert_ha(st, r, *id);
 }
 
 /*

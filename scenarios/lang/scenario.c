@@ -289,6 +289,7 @@ struct scn_ctx {
 	const char **warned; /* keepalived keywords already warned about */
 	size_t nwarned;
 	const struct lex_node **groups; /* virtual_server_group nodes */
+	const char **group_dirs;	/* the director each is in; NULL: top level */
 	size_t ngroups;
 	const char *set_file; /* interned "--set" */
 	char *top_dir;	      /* directory of the scenario file, with '/' or "" */
@@ -1740,13 +1741,26 @@ static int scn_vs_add(struct scn_ctx *ctx, size_t didx, const struct scn_vs_spec
 	return 0;
 }
 
-/* The virtual_server_group node named <name>, NULL when none. */
-static const struct lex_node *scn_group_find(struct scn_ctx *ctx, const char *name)
+/*
+ * The virtual_server_group node named <name> that director <dir> sees: one
+ * defined inside that director's block, else a top-level one (<dir> NULL:
+ * top-level ones only). Each keepalived configuration has its own groups,
+ * so two directors may define the same name. NULL when none.
+ */
+static const struct lex_node *scn_group_find(struct scn_ctx *ctx, const char *name,
+					     const char *dir)
 {
-	for (size_t i = 0; i < ctx->ngroups; i++)
-		if (!strcmp(ctx->groups[i]->tok[1].text, name))
+	const struct lex_node *top = NULL;
+
+	for (size_t i = 0; i < ctx->ngroups; i++) {
+		if (strcmp(ctx->groups[i]->tok[1].text, name))
+			continue;
+		if (!ctx->group_dirs[i])
+			top = top ? top : ctx->groups[i];
+		else if (dir && !strcmp(ctx->group_dirs[i], dir))
 			return ctx->groups[i];
-	return NULL;
+	}
+	return top;
 }
 
 /* Add every member of virtual_server_group <g> with the settings <sp>. */
@@ -1824,7 +1838,8 @@ static int scn_bind_vs(struct scn_ctx *ctx, size_t didx, const struct lex_node *
 		if (!ret)
 			ret = scn_vs_add(ctx, didx, &sp, NULL, 0, (uint32_t)v);
 	} else if (!strcmp(form, "group") && n->ntok == 3) {
-		const struct lex_node *g = scn_group_find(ctx, n->tok[2].text);
+		const struct lex_node *g =
+			scn_group_find(ctx, n->tok[2].text, ctx->scn->directors[didx].name);
 
 		if (!g)
 			ret = scn_error(ctx, &n->tok[2].loc,
@@ -3101,14 +3116,19 @@ static void scn_sets_free(struct scn_ctx *ctx)
 
 /* ---- the whole file ---- */
 
-static int scn_collect_groups(struct scn_ctx *ctx, const struct lex_node *root, int depth)
+/*
+ * Remember every virtual_server_group node, at the top level (<dir> NULL) or
+ * inside the block of director <dir>. A name may appear once per director.
+ */
+static int scn_collect_groups(struct scn_ctx *ctx, const struct lex_node *root, int depth,
+			      const char *dir)
 {
 	for (size_t k = 0; k < root->nkids; k++) {
 		const struct lex_node *n = &root->kids[k];
 		const char *kw = n->tok[0].text;
 
 		if (depth == 0 && !strcmp(kw, "director") && n->block) {
-			if (scn_collect_groups(ctx, n, 1))
+			if (scn_collect_groups(ctx, n, 1, n->ntok > 1 ? n->tok[1].text : NULL))
 				return -EINVAL;
 			continue;
 		}
@@ -3118,10 +3138,19 @@ static int scn_collect_groups(struct scn_ctx *ctx, const struct lex_node *root, 
 			return scn_error(ctx, &n->tok[0].loc,
 					 "virtual_server_group: expected 'virtual_server_group "
 					 "NAME { ... }'");
-		if (scn_group_find(ctx, n->tok[1].text))
+		for (size_t i = 0; i < ctx->ngroups; i++) {
+			const char *gd = ctx->group_dirs[i];
+
+			if (strcmp(ctx->groups[i]->tok[1].text, n->tok[1].text) ||
+			    (gd != dir && (!gd || !dir || strcmp(gd, dir))))
+				continue;
 			return scn_error(ctx, &n->tok[1].loc,
 					 "virtual_server_group '%s' defined twice", n->tok[1].text);
+		}
 		ctx->groups = xrealloc(ctx->groups, (ctx->ngroups + 1) * sizeof(*ctx->groups));
+		ctx->group_dirs =
+			xrealloc(ctx->group_dirs, (ctx->ngroups + 1) * sizeof(*ctx->group_dirs));
+		ctx->group_dirs[ctx->ngroups] = dir;
 		ctx->groups[ctx->ngroups++] = n;
 	}
 	return 0;
@@ -3138,7 +3167,7 @@ static int scn_bind_root(struct scn_ctx *ctx, const struct lex_node *root)
 	const struct lex_node *sim = NULL, **expects = NULL;
 	struct scn_loc given[16], top = { lexer_intern(ctx->lx, scn->path), 1, 1 };
 	size_t nexpects = 0;
-	int ret = scn_collect_groups(ctx, root, 0);
+	int ret = scn_collect_groups(ctx, root, 0, NULL);
 
 	for (size_t k = 0; k < root->nkids && !ret; k++) {
 		const struct lex_node *n = &root->kids[k];
@@ -3560,6 +3589,7 @@ int scenario_load(const char *path, const struct scn_set *sets, size_t nsets, st
 	lexer_free(ctx.lx);
 	free(ctx.warned);
 	free(ctx.groups);
+	free(ctx.group_dirs);
 	free(ctx.top_dir);
 	if (ret) {
 		scenario_free(scn);

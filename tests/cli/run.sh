@@ -130,6 +130,55 @@ expect_status 1 "expect fails" -- run tests/data/scenarios/expect-fail.conf --ou
 grep -q 'FAIL' "$T/out" || bad "a failed expect is reported"
 [ -s "$T/oe/lbsim.db" ] || bad "a failed expect still stores the run"
 
+# ---- an HA run: transitions and failovers in the store, the timeline figure ----
+expect_status 0 "ha run" -- run scenarios/ha/dr-http.conf --json --out "$T/oh"
+python3 - "$T/out" "$T/oh/lbsim.db" <<'PY' || bad "ha run: store's transition/failover rows match --json"
+import json, sqlite3, sys
+a = json.load(open(sys.argv[1]))
+db = sqlite3.connect(sys.argv[2])
+assert db.execute("pragma user_version").fetchone()[0] == 2
+rows = db.execute("select t, director, instance, from_state, to_state from transition "
+                  "order by rowid").fetchall()
+want = [(t["t_s"], t["director"], t["instance"], t["from"], t["to"]) for t in a["transitions"]]
+assert rows == want, (rows, want)
+fo = db.execute("select fault_at, takeover, broken from failover").fetchall()
+assert len(fo) == 1 and fo[0][0] == a["failovers"][0]["fault_at_s"], fo
+sb = db.execute("select value from metric where scope='run' and name='split_brain_s'").fetchall()
+assert sb == [(a["split_brain_s"],)], sb
+PY
+if command -v gnuplot >/dev/null 2>&1 && [ -z "${LBSIM_QUICK:-}" ]; then
+	[ -s "$T/oh/run-timeline.png" ] || bad "an HA run draws run-timeline.png"
+	[ -s "$T/oh/run-timeline.svg" ] || bad "an HA run draws run-timeline.svg"
+fi
+[ -e "$T/o/run-timeline.gp" ] && bad "a run without VRRP draws no timeline"
+# a version 1 database is upgraded in place: the new tables appear, old runs stay
+mkdir -p "$T/ov1"
+python3 - "$T/ov1/lbsim.db" <<'PY' || bad "create a version 1 database"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("""
+create table run (id integer primary key, scenario text, scenario_sha256 text, seed integer,
+  algo text, params text, version text, started text, wall_s real, events integer, status text);
+create table metric (run integer references run(id), scope text, name text, value real);
+create table server_metric (run integer references run(id), server text, name text, value real);
+create table series (run integer references run(id), name text, t real, value real);
+insert into run (scenario) values ('old.conf');
+pragma user_version = 1;
+""")
+db.commit()
+PY
+# shellcheck disable=SC2086
+# (3 s are too short for the takeover expects: status 1)
+expect_status 1 "ha run into a version 1 database" -- run scenarios/ha/dr-http.conf \
+	$SHORT --out "$T/ov1" --no-plots
+python3 - "$T/ov1/lbsim.db" <<'PY' || bad "version 1 database upgraded to 2"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+assert db.execute("pragma user_version").fetchone()[0] == 2
+assert db.execute("select count(*) from run").fetchone()[0] == 2
+assert db.execute("select count(*) from transition").fetchone()[0] > 0
+PY
+
 # ---- compare ----
 # rr overloads the slow server of the default scenario: its expect fails.
 # shellcheck disable=SC2086
