@@ -185,6 +185,49 @@ static void conn_break(struct mconn *c)
 	conn_abandon(c);
 }
 
+/*
+ * <c>'s packets now reach another director (see conn_moved). With
+ * lvs_sync_daemon that director may have heard of <c> from the old master
+ * (models/ha.c): then <c> carries on through its virtual service, to the
+ * same real server, and the old director's entry waits for its timeout.
+ * Returns true when <c> has moved (c->vs and c->rs are the new director's),
+ * false when the new director does not know it. <count>: it had requests
+ * left, which the sync saved (a failover's synced_connections).
+ */
+static bool conn_follow(struct mconn *c, bool count)
+{
+	struct world *w = c->pop->w;
+	int d = ha_route(w->ha, &c->vs->cfg->addr);
+	struct rs *old = c->rs, *r = NULL;
+	struct mvs *v;
+
+	if (d < 0 || !c->pop->dvs || !c->pop->dvs[d] || !ha_conn_known(w->ha, (size_t)d, c->id))
+		return false;
+	v = c->pop->dvs[d];
+	for (size_t i = 0; i < v->nrs && !r; i++)
+		if (v->rs[i].srv == old->srv)
+			r = &v->rs[i];
+	if (!r)
+		return false;
+	if (!old->vs->tabled) {
+		/* as conn_abandon leaves it */
+		if (old->vs->cfg->proto == LB_PROTO_TCP)
+			director_linger(old->vs->dir, LINGER_ESTABLISHED, old->dest, true);
+		else
+			director_linger(old->vs->dir, LINGER_UDP, old->dest, false);
+		lb_dest_conn_bind(r->dest, v->cfg->proto == LB_PROTO_TCP);
+		if (++v->dir->conns > v->dir->conns_max)
+			v->dir->conns_max = v->dir->conns;
+	}
+	c->vs = v;
+	c->rs = r;
+	if (count)
+		ha_count_synced(w->ha);
+	/* the new master syncs it on in its turn */
+	ha_conn_open(w->ha, (size_t)d, c->id);
+	return true;
+}
+
 /* The client opens (or reopens) the connection now. */
 static void conn_start(struct mconn *c)
 {
@@ -294,6 +337,8 @@ static void conn_syn(struct mconn *c)
 	c->rs = dest->owner;
 	if (c->counted)
 		c->rs->connections++;
+	if (w->ha)
+		ha_conn_open(w->ha, (size_t)(d - w->dirs), c->id);
 
 	/*
 	 * The SYN goes on to the server and the SYN-ACK comes back (through the
@@ -328,12 +373,13 @@ static void conn_send(struct mconn *c)
 /* Request k reaches the director, which forwards it over the server's link. */
 static void conn_dir_in(struct mconn *c)
 {
-	struct rs *r = c->rs;
+	struct rs *r;
 
-	if (conn_moved(c)) {
+	if (conn_moved(c) && !conn_follow(c, true)) {
 		conn_break(c);
 		return;
 	}
+	r = c->rs;
 	if (r->vs->dir->down) {
 		conn_abandon(c);
 		return;
@@ -469,9 +515,13 @@ static void conn_response(struct mconn *c)
 /* The client's FIN reaches the director: the entry goes inactive and lingers. */
 static void conn_fin(struct mconn *c)
 {
-	struct rs *r = c->rs;
-	struct director *d = r->vs->dir;
+	struct rs *r;
+	struct director *d;
 
+	if (conn_moved(c))
+		conn_follow(c, false);
+	r = c->rs;
+	d = r->vs->dir;
 	if (d->down || conn_moved(c)) {
 		/* The FIN is lost; every request was answered: nothing failed. */
 		conn_abandon(c);
@@ -491,6 +541,8 @@ static void conn_fin(struct mconn *c)
 	} else {
 		director_linger(d, LINGER_UDP, r->dest, false);
 	}
+	if (c->pop->w->ha)
+		ha_conn_close(c->pop->w->ha, (size_t)(d - c->pop->w->dirs), c->id);
 	conn_release(c);
 }
 

@@ -17,6 +17,21 @@
  * interfaces stay up; tracked scripts succeed unless a `fail script` fault
  * says otherwise. Sync groups are not joined yet.
  *
+ * IPVS connection sync (global_defs lvs_sync_daemon, spec 3.10): while a
+ * director's sync instance is MASTER (always, without `inst`), every
+ * connection it schedules and every close it sees is one entry of its sync
+ * buffer. lbsim's simplification of the kernel's buffer (sized by the
+ * interface MTU, sent when full or after a flush timeout): a batch leaves
+ * when HA_SYNC_BATCH entries are pending or HA_SYNC_FLUSH after the first
+ * of them, and reaches, HA_SEGMENT_DELAY later, the directors with the same
+ * sync id whose sync instance is not MASTER, unless a partition or a vrrp
+ * block cuts them off then (the batch is lost, as a multicast datagram
+ * would be). A sender leaving MASTER, crashing or stopping drops what is
+ * pending, as the kernel's master thread frees its buffers when stopped. A
+ * receiver keeps the connection ids it has heard of (a bitmap: ids are
+ * dense, from 1); a connection whose packets reach it after a failover
+ * carries on there instead of breaking (models/client.c asks ha_conn_known).
+ *
  * Built by world_new when a director has instances; driven by world_fault
  * and the clients' connection starts. Sizes: instances and VIPs are tens;
  * frames are a few per advert interval per instance.
@@ -37,8 +52,25 @@
 
 #define HA_SEGMENT_DELAY (50 * SIM_USEC)
 #define HA_MAX_DIRS 64 /* directors per VIP ownership mask */
+#define HA_SYNC_BATCH 50 /* entries per sync message */
+#define HA_SYNC_FLUSH SIM_SEC /* the oldest pending entry waits no longer */
 
 struct ha;
+struct ha_inst;
+
+/* One connection update in a sync buffer. */
+struct ha_sync_ent {
+	uint64_t conn;		 /* mconn id */
+	bool close;
+};
+
+/* A batch of sync entries on its way over the segment. */
+struct ha_sync_msg {
+	struct ha *ha;
+	size_t from;
+	size_t n;
+	struct ha_sync_ent e[HA_SYNC_BATCH];
+};
 
 /* One director as the VRRP code sees it: its env's context. */
 struct ha_dir {
@@ -46,6 +78,15 @@ struct ha_dir {
 	size_t idx;
 	struct lb_env env;
 	bool blocked;		 /* block vrrp: no VRRP frame in or out */
+	/* lvs_sync_daemon: sync false = none */
+	bool sync;
+	int sync_id;
+	struct ha_inst *sync_inst; /* NULL: master and backup the whole time */
+	struct ha_sync_ent pend[HA_SYNC_BATCH];
+	size_t npend;
+	struct sim_handle flush; /* HA_SYNC_FLUSH after pend[0] */
+	uint64_t *known;	 /* bitmap of connection ids received by sync */
+	size_t nknown;		 /* words */
 };
 
 struct ha_inst {
@@ -100,6 +141,7 @@ struct ha {
 	unsigned masters[256];	 /* instances in MASTER per VRID */
 	sim_time_t split_since[256];
 	sim_time_t split_ns;
+	bool sync;		 /* some director runs lvs_sync_daemon */
 };
 
 /* ---- the env: the simulation's clock, timers and segment ---- */
@@ -247,6 +289,135 @@ static void ha_send(void *ctx, int ifindex, const uint8_t *frame, size_t len)
 	sim_set_fin(h->w->sim, sh, ha_frame_fin);
 }
 
+/* ---- connection sync ---- */
+
+/* Does director <d> run the sync master thread now (its instance is MASTER)? */
+static bool ha_sync_master(const struct ha_dir *d)
+{
+	return d->sync && (!d->sync_inst || d->sync_inst->st == VRRP_STATE_MASTER);
+}
+
+/* Does director <d> run the sync backup thread now? */
+static bool ha_sync_backup(const struct ha_dir *d)
+{
+	return d->sync && (!d->sync_inst || d->sync_inst->st != VRRP_STATE_MASTER);
+}
+
+/* Director <d> now knows connection <conn> (on), or no longer (off). */
+static void ha_known_set(struct ha_dir *d, uint64_t conn, bool on)
+{
+	size_t w = (size_t)(conn / 64);
+	uint64_t bit = (uint64_t)1 << (conn % 64);
+
+	if (w >= d->nknown) {
+		size_t n = d->nknown ? d->nknown : 64;
+
+		if (!on)
+			return;
+		while (n <= w)
+			n *= 2;
+		d->known = xrealloc(d->known, n * sizeof(*d->known));
+		memset(d->known + d->nknown, 0, (n - d->nknown) * sizeof(*d->known));
+		d->nknown = n;
+	}
+	if (on)
+		d->known[w] |= bit;
+	else
+		d->known[w] &= ~bit;
+}
+
+/* A sync batch reaches the segment: the backups with its sync id take it in. */
+static sim_time_t ha_sync_arrive(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct ha_sync_msg *m = ctx;
+	struct ha *h = m->ha;
+	int id = h->dirs[m->from].sync_id;
+
+	for (size_t i = 0; i < h->ndirs; i++) {
+		struct ha_dir *d = &h->dirs[i];
+
+		if (i == m->from || !ha_sync_backup(d) || d->sync_id != id || h->w->dirs[i].down ||
+		    ha_cut(h, m->from, i))
+			continue;
+		for (size_t k = 0; k < m->n; k++)
+			ha_known_set(d, m->e[k].conn, !m->e[k].close);
+	}
+	free(m);
+	return SIM_NOMORE;
+}
+
+/* Forget <d>'s pending entries and its flush timer. */
+static void ha_sync_drop(struct ha_dir *d)
+{
+	if (d->flush.ev)
+		sim_cancel(d->ha->w->sim, d->flush);
+	d->flush = (struct sim_handle){ 0 };
+	d->npend = 0;
+}
+
+/* Send <d>'s pending entries as one batch (the message owns a copy). */
+static void ha_sync_send(struct ha_dir *d)
+{
+	struct ha *h = d->ha;
+	struct ha_sync_msg *m;
+	struct sim_handle sh;
+
+	if (!d->npend)
+		return;
+	m = xmalloc(sizeof(*m));
+	m->ha = h;
+	m->from = d->idx;
+	m->n = d->npend;
+	memcpy(m->e, d->pend, d->npend * sizeof(*d->pend));
+	ha_sync_drop(d);
+	sh = sim_schedule_in(h->w->sim, HA_SEGMENT_DELAY, ha_sync_arrive, m, 0);
+	sim_set_fin(h->w->sim, sh, ha_frame_fin);
+}
+
+static sim_time_t ha_sync_flush(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct ha_dir *d = ctx;
+
+	d->flush = (struct sim_handle){ 0 };
+	ha_sync_send(d);
+	return SIM_NOMORE;
+}
+
+/* Director <dir> saw connection <conn> open (or close): one entry if it syncs now. */
+static void ha_sync_push(struct ha *h, size_t dir, uint64_t conn, bool close)
+{
+	struct ha_dir *d = &h->dirs[dir];
+
+	if (!ha_sync_master(d))
+		return;
+	d->pend[d->npend++] = (struct ha_sync_ent){ .conn = conn, .close = close };
+	if (d->npend == HA_SYNC_BATCH)
+		ha_sync_send(d);
+	else if (d->npend == 1)
+		d->flush = sim_schedule_in(h->w->sim, HA_SYNC_FLUSH, ha_sync_flush, d, 0);
+}
+
+/* Director <dir> scheduled connection <conn> now (or took it over by sync). */
+void ha_conn_open(struct ha *h, size_t dir, uint64_t conn)
+{
+	ha_sync_push(h, dir, conn, false);
+}
+
+/* Connection <conn> closed through director <dir> now. */
+void ha_conn_close(struct ha *h, size_t dir, uint64_t conn)
+{
+	ha_sync_push(h, dir, conn, true);
+}
+
+/* Has director <dir> heard of connection <conn> by sync (and not of its close)? */
+bool ha_conn_known(const struct ha *h, size_t dir, uint64_t conn)
+{
+	const struct ha_dir *d = &h->dirs[dir];
+	size_t w = (size_t)(conn / 64);
+
+	return w < d->nknown && (d->known[w] >> (conn % 64) & 1);
+}
+
 /* ---- callbacks ---- */
 
 static void ha_note_state(struct ha_inst *in, enum vrrp_state from, enum vrrp_state to)
@@ -281,6 +452,9 @@ static void ha_note_state(struct ha_inst *in, enum vrrp_state from, enum vrrp_st
 	} else if (from == VRRP_STATE_MASTER) {
 		if (h->masters[vrid]-- == 2)
 			h->split_ns += now - h->split_since[vrid];
+		/* keepalived stops the sync master thread: its buffer is freed */
+		if (h->dirs[in->dir].sync_inst == in)
+			ha_sync_drop(&h->dirs[in->dir]);
 	}
 }
 
@@ -456,6 +630,18 @@ int ha_new(struct world *w, struct ha **out, char *err, size_t errlen)
 			}
 		}
 	}
+	for (size_t i = 0; i < h->ndirs; i++) {
+		const struct scn_vrrp_globals *g = &w->dirs[i].cfg->vrrp;
+		struct ha_dir *d = &h->dirs[i];
+
+		if (!g->sync_if)
+			continue;
+		d->sync = h->sync = true;
+		d->sync_id = g->sync_id;
+		for (size_t k = 0; g->sync_inst && k < h->ninst; k++)
+			if (h->inst[k].dir == i && !strcmp(h->inst[k].cfg->name, g->sync_inst))
+				d->sync_inst = &h->inst[k];
+	}
 	*out = h;
 	return 0;
 }
@@ -472,6 +658,8 @@ void ha_free(struct ha *h)
 		free(h->inst[i].track);
 	}
 	free(h->inst);
+	for (size_t i = 0; i < h->ndirs; i++)
+		free(h->dirs[i].known);
 	free(h->dirs);
 	free(h->part);
 	free(h->vips);
@@ -510,6 +698,7 @@ static void ha_failover_open(struct ha *h, size_t dir)
 		*f = (struct ha_failover){ .dir = dir, .vrid = (uint8_t)in->cfg->vrid, .new_dir = -1 };
 		f->r.fault_at_s = sim_time_to_sec(sim_now(h->w->sim));
 		f->r.detected_s = f->r.master_at_s = f->r.takeover_s = -1;
+		f->r.synced_connections = h->sync ? 0 : -1;
 	}
 }
 
@@ -543,6 +732,8 @@ void ha_fault(struct ha *h, const struct scn_fault *f)
 		if (a < 0)
 			break;
 		ha_failover_open(h, (size_t)a);
+		/* the sync threads stop: what is pending is lost (the table survives) */
+		ha_sync_drop(&h->dirs[a]);
 		for (size_t i = 0; i < h->ninst; i++) {
 			struct ha_inst *in = &h->inst[i];
 
@@ -612,6 +803,13 @@ void ha_count_broken(struct ha *h)
 {
 	if (h->nfo)
 		h->fo[h->nfo - 1].r.broken_connections++;
+}
+
+/* An established connection carried on on a new master thanks to sync. */
+void ha_count_synced(struct ha *h)
+{
+	if (h->nfo)
+		h->fo[h->nfo - 1].r.synced_connections++;
 }
 
 /* Copy transitions, failovers and the split-brain time into <r>. */

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "algorithms/wire/addr.h"
 #include "results/result.h"
@@ -23,6 +24,10 @@ void ha_start(struct ha *h);
 void ha_fault(struct ha *h, const struct scn_fault *f);
 int ha_route(const struct ha *h, const struct lb_addr *vip);
 void ha_count_broken(struct ha *h);
+void ha_conn_open(struct ha *h, size_t dir, uint64_t conn);
+void ha_conn_close(struct ha *h, size_t dir, uint64_t conn);
+bool ha_conn_known(const struct ha *h, size_t dir, uint64_t conn);
+void ha_count_synced(struct ha *h);
 void ha_fill_result(const struct ha *h, struct run_result *r);
 
 #endif /* LBSIM_MODELS_HA_H */

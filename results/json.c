@@ -138,6 +138,10 @@ static void json_failover(FILE *f, const struct run_failover *o)
 	json_when(f, "takeover_s", o->takeover_s);
 	fputs(", ", f);
 	json_u64(f, "broken_connections", o->broken_connections);
+	if (o->synced_connections >= 0) {
+		fputs(", ", f);
+		json_u64(f, "synced_connections", (uint64_t)o->synced_connections);
+	}
 	fputc('}', f);
 }
 

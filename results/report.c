@@ -302,8 +302,11 @@ void result_report_run(FILE *f, const struct run_result *r)
 			else
 				fprintf(f, "failover   at %.3f s: master at %.6f s, takeover %.6f s\n",
 					o->fault_at_s, o->master_at_s, o->takeover_s);
-			fprintf(f, "           %" PRIu64 " broken connection%s\n",
-				o->broken_connections, o->broken_connections == 1 ? "" : "s");
+			fprintf(f, "           %" PRIu64 " broken connection%s", o->broken_connections,
+				o->broken_connections == 1 ? "" : "s");
+			if (o->synced_connections >= 0)
+				fprintf(f, ", %" PRId64 " carried on by sync", o->synced_connections);
+			fputc('\n', f);
 		}
 	}
 

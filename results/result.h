@@ -58,6 +58,7 @@ struct run_failover {
 	double master_at_s;	  /* the router's ARP cache points at it; -1: never */
 	double takeover_s;	  /* master_at_s - fault_at_s; -1: never */
 	uint64_t broken_connections; /* established ones the new master could not carry */
+	int64_t synced_connections; /* ones it carried, known by lvs_sync_daemon; -1: no sync */
 };
 
 struct run_expect_result {

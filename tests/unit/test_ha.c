@@ -6,8 +6,9 @@
  * advert 1 s) with one fault each: a crash hands the VIP to lb2 one
  * master-down interval (3.609375 s) after lb1's last advert, a graceful stop
  * one skew time (0.609375 s) after its priority-0 advert, a partition makes
- * both masters until the heal. Runs are deterministic. A few tenths of a
- * second in all.
+ * both masters until the heal. Runs are deterministic. The fixture's
+ * lvs_sync_daemon lets connections carry on over a stop; copies without it
+ * show them breaking. About a second in all.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -29,16 +30,58 @@
 #define HA_SKEW 0.609375
 #define HA_SLACK 0.0002	  /* frames cross the segment in 50 us */
 
-/* The dr-http pair with <faults> (the body of a fault {} block). NULL on error. */
-static struct scenario *ha_load(const char *faults)
+/*
+ * Copy keepalived.conf <src> without its lvs_sync_daemon line into a new
+ * temporary file whose name goes to <dst> (PATH_MAX). Returns 0 or -1.
+ */
+static int ha_copy_nosync(const char *src, char *dst)
+{
+	char line[512];
+	FILE *in, *out;
+	int fd;
+
+	snprintf(dst, PATH_MAX, "/tmp/lbsim-test-XXXXXX");
+	in = fopen(src, "r");
+	if (!in)
+		return -1;
+	fd = mkstemp(dst);
+	if (fd == -1) {
+		fclose(in);
+		return -1;
+	}
+	out = fdopen(fd, "w");
+	while (fgets(line, sizeof(line), in))
+		if (!strstr(line, "lvs_sync_daemon"))
+			fputs(line, out);
+	fclose(in);
+	fclose(out);
+	return 0;
+}
+
+/*
+ * The dr-http pair with <faults> (the body of a fault {} block), with the
+ * fixture's connection sync or (sync false) without it. NULL on error.
+ */
+static struct scenario *ha_load_sync(const char *faults, bool sync)
 {
 	char path[] = "/tmp/lbsim-test-XXXXXX", lb1[PATH_MAX], lb2[PATH_MAX], err[512];
+	char src1[PATH_MAX], src2[PATH_MAX];
 	struct scenario *scn = NULL;
 	FILE *f;
 	int fd;
 
-	if (!realpath(HA_DIR "/dr-http.lb1.conf", lb1) || !realpath(HA_DIR "/dr-http.lb2.conf", lb2))
+	if (!realpath(HA_DIR "/dr-http.lb1.conf", src1) ||
+	    !realpath(HA_DIR "/dr-http.lb2.conf", src2))
 		return NULL;
+	if (sync) {
+		snprintf(lb1, sizeof(lb1), "%s", src1);
+		snprintf(lb2, sizeof(lb2), "%s", src2);
+	} else if (ha_copy_nosync(src1, lb1)) {
+		return NULL;
+	} else if (ha_copy_nosync(src2, lb2)) {
+		unlink(lb1);
+		return NULL;
+	}
 	fd = mkstemp(path);
 	if (fd == -1)
 		return NULL;
@@ -56,7 +99,16 @@ static struct scenario *ha_load(const char *faults)
 	if (scenario_load(path, NULL, 0, &scn, err, sizeof(err)))
 		fprintf(stderr, "\n%s\n", err);
 	unlink(path);
+	if (!sync) {
+		unlink(lb1);
+		unlink(lb2);
+	}
 	return scn;
+}
+
+static struct scenario *ha_load(const char *faults)
+{
+	return ha_load_sync(faults, true);
 }
 
 static struct run_result *ha_run(const struct scenario *scn)
@@ -240,6 +292,62 @@ static void test_determinism(void)
 	scenario_free(scn);
 }
 
+/* Run the dr-http pair with <faults>, with or without sync: its only failover. */
+static bool ha_failover_of(const char *faults, bool sync, struct run_failover *fo)
+{
+	struct scenario *scn = ha_load_sync(faults, sync);
+	struct run_result *r;
+	bool ok = false;
+
+	if (!scn)
+		return false;
+	r = ha_run(scn);
+	if (r && r->nfailovers == 1) {
+		*fo = r->failovers[0];
+		ok = true;
+	}
+	run_result_free(r);
+	scenario_free(scn);
+	return ok;
+}
+
+/*
+ * A graceful stop hands the VIP over in 0.61 s, with many connections open
+ * (three requests 1 s of think time apart). Without lvs_sync_daemon they
+ * break on lb2; with it lb2 knows those lb1 opened up to its last batch and
+ * they carry on. The batch not yet sent at the stop is lost (the kernel
+ * frees it), so a few born in the last moments still break.
+ */
+static void test_sync_stop(void)
+{
+	const char *faults = "at 30.2s stop director lb1";
+	struct run_failover off, on;
+
+	CU_ASSERT_FATAL(ha_failover_of(faults, false, &off));
+	CU_ASSERT_FATAL(ha_failover_of(faults, true, &on));
+	CU_ASSERT(off.broken_connections > 50);
+	CU_ASSERT_EQUAL(off.synced_connections, -1);
+	CU_ASSERT(on.synced_connections > 0);
+	CU_ASSERT(on.broken_connections * 10 < off.broken_connections);
+	/* the same connections are in flight either way */
+	CU_ASSERT_EQUAL(on.broken_connections + (uint64_t)on.synced_connections,
+			off.broken_connections);
+	CU_ASSERT_DOUBLE_EQUAL(on.takeover_s, off.takeover_s, 1e-9);
+}
+
+/* Batches sent while lb1 and lb2 are partitioned are lost: more breaks. */
+static void test_sync_partition(void)
+{
+	struct run_failover on, cut;
+
+	CU_ASSERT_FATAL(ha_failover_of("at 30.2s stop director lb1", true, &on));
+	CU_ASSERT_FATAL(ha_failover_of("at 29s partition lb1 lb2\n at 30.1s heal\n"
+				       " at 30.2s stop director lb1",
+				       true, &cut));
+	CU_ASSERT(cut.broken_connections > on.broken_connections + 50);
+	CU_ASSERT(cut.synced_connections < on.synced_connections);
+}
+
 int test_ha_register(void)
 {
 	CU_pSuite s = CU_add_suite("ha", NULL, NULL);
@@ -248,7 +356,9 @@ int test_ha_register(void)
 	    !CU_add_test(s, "graceful stop", test_stop) ||
 	    !CU_add_test(s, "partition and heal", test_partition) ||
 	    !CU_add_test(s, "block vrrp, failing script", test_block_and_script) ||
-	    !CU_add_test(s, "determinism", test_determinism))
+	    !CU_add_test(s, "determinism", test_determinism) ||
+	    !CU_add_test(s, "connection sync saves a stop", test_sync_stop) ||
+	    !CU_add_test(s, "connection sync lost in a partition", test_sync_partition))
 		return CU_get_error();
 	return CUE_SUCCESS;
 }
