@@ -72,11 +72,12 @@ TEST_OBJS = tests/test_main.o tests/unit/test_queue.o tests/unit/test_sim.o \
 TEST_OBJS += tests/unit/test_vrrp.o tests/unit/test_ha.o
 TEST_OBJS += tests/unit/test_check.o
 TEST_OBJS += tests/unit/test_packet.o
+TEST_OBJS += tests/unit/test_ha_prop.o
 
 B_LIB_OBJS = $(addprefix $(BUILD)/,$(LIB_OBJS))
 B_TOOL_OBJS = $(addprefix $(BUILD)/,$(TOOL_OBJS))
 B_TEST_OBJS = $(addprefix $(BUILD)/,$(TEST_OBJS))
-B_BENCH_OBJS = $(BUILD)/tools/lbbench.o $(BUILD)/tools/bench_e2e.o $(BUILD)/tools/bench_sched.o $(BUILD)/tools/bench_conn.o $(BUILD)/tools/bench_replay.o \
+B_BENCH_OBJS = $(BUILD)/tools/lbbench.o $(BUILD)/tools/bench_e2e.o $(BUILD)/tools/bench_sched.o $(BUILD)/tools/bench_conn.o $(BUILD)/tools/bench_replay.o $(BUILD)/tools/bench_ha.o \
 	$(BUILD)/tools/cmd_pcapgen.o $(BUILD)/tools/cmd_common.o
 
 ifeq ($(V),1)

@@ -80,5 +80,6 @@ int test_vrrp_register(void);
 int test_check_register(void);
 int test_packet_register(void);
 int test_ha_register(void);
+int test_ha_prop_register(void);
 
 #endif /* LBSIM_TESTS_TEST_H */

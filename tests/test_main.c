@@ -39,6 +39,7 @@ static const struct {
 	{ "forward", test_forward_register },
 	{ "vrrp", test_vrrp_register },
 	{ "ha", test_ha_register },
+	{ "ha_prop", test_ha_prop_register },
 	{ "check", test_check_register },
 	{ "packet", test_packet_register },
 };

@@ -19,4 +19,7 @@ int bench_conn(void);
 /* Replay of a generated 5 M-frame capture against the raw libpcap read rate. */
 int bench_replay(void);
 
+/* HA pair with checkers vs the same traffic on one bare director (bench_ha.c). Missed. */
+int bench_ha(void);
+
 #endif /* LBSIM_TOOLS_BENCH_H */

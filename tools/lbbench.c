@@ -153,6 +153,7 @@ static const struct {
 	  bench_sched },
 	{ "conn", "IPVS connection table: bytes per connection at 10 M connections", bench_conn },
 	{ "replay", "pcap replay of a 5 M-frame capture vs the raw libpcap read", bench_replay },
+	{ "ha", "HA pair with 100 TCP_CHECKs for 1 h vs the same traffic alone", bench_ha },
 };
 
 #define BENCH_COUNT (sizeof(bench_table) / sizeof(bench_table[0]))
