@@ -58,7 +58,7 @@ ALGO_OBJS += algorithms/vrrp/codec.o algorithms/vrrp/vrrp.o
 ALGO_OBJS += algorithms/check/checker.o
 LANG_OBJS = scenarios/lang/lexer.o scenarios/lang/units.o scenarios/lang/scenario.o
 MODEL_OBJS = models/world.o models/client.o models/director.o models/server.o models/link.o \
-	models/replay.o models/vsbuild.o models/packet.o models/health.o models/ha.o
+	models/replay.o models/vsbuild.o models/ctltimer.o models/packet.o models/health.o models/ha.o
 RESULTS_OBJS = results/report.o results/json.o results/store.o results/plot.o
 TOOL_OBJS = tools/cli.o tools/cmd_common.o tools/cmd_run.o tools/cmd_check.o tools/cmd_pcapgen.o tools/cmd_replay.o tools/progress.o tools/cmd_sched.o
 LIB_OBJS = $(SIM_OBJS) $(ALGO_OBJS) $(LANG_OBJS) $(MODEL_OBJS) $(RESULTS_OBJS)

@@ -32,6 +32,7 @@
 
 #include "algorithms/sched/sched.h"
 #include "models/health.h"
+#include "models/ctltimer.h"
 #include "models/vsbuild.h"
 #include "sim/rng.h"
 #include "sim/xalloc.h"
@@ -191,38 +192,19 @@ static int64_t director_env_now(void *ctx)
 	return sim_now(d->w->sim);
 }
 
-static sim_time_t director_env_fire(struct sim *sim, void *ctx, uint64_t arg)
-{
-	struct lb_timer *t = ctx;
-
-	t->env_priv[0] = 0;
-	t->env_priv[1] = 0;
-	t->fn(t);
-	return SIM_NOMORE;
-}
-
 static void director_env_timer_cancel(void *ctx, struct lb_timer *t)
 {
 	struct director *d = ctx;
-	struct sim_handle h = { (struct sim_event *)(uintptr_t)t->env_priv[0], t->env_priv[1] };
 
-	sim_cancel(d->w->sim, h);
-	t->env_priv[0] = 0;
-	t->env_priv[1] = 0;
+	ctl_timer_cancel(d->w->ctl, t);
 }
 
-/* Arm (or move) <t> to fire at <at_ns>: one simulation event. */
+/* Arm (or move) <t> to fire at <at_ns>, among the world's control-plane timers. */
 static void director_env_timer_arm(void *ctx, struct lb_timer *t, int64_t at_ns)
 {
 	struct director *d = ctx;
-	struct sim_handle h;
 
-	director_env_timer_cancel(ctx, t);
-	if (at_ns < sim_now(d->w->sim))
-		at_ns = sim_now(d->w->sim);
-	h = sim_schedule(d->w->sim, at_ns, director_env_fire, t, 0);
-	t->env_priv[0] = (uint64_t)(uintptr_t)h.ev;
-	t->env_priv[1] = h.seq;
+	ctl_timer_arm(d->w->ctl, t, at_ns, sim_now(d->w->sim));
 }
 
 /* Count what the IPVS code logs and keep the first message for the report. */

@@ -48,6 +48,7 @@
 
 #include "algorithms/vrrp/vrrp.h"
 #include "models/model.h"
+#include "models/ctltimer.h"
 #include "sim/xalloc.h"
 
 #define HA_SEGMENT_DELAY (50 * SIM_USEC)
@@ -153,39 +154,19 @@ static int64_t ha_now(void *ctx)
 	return sim_now(d->ha->w->sim);
 }
 
-static sim_time_t ha_timer_fire(struct sim *sim, void *ctx, uint64_t arg)
-{
-	struct lb_timer *t = ctx;
-
-	t->env_priv[0] = 0;
-	t->env_priv[1] = 0;
-	t->fn(t);
-	return SIM_NOMORE;
-}
-
 static void ha_timer_cancel(void *ctx, struct lb_timer *t)
 {
 	struct ha_dir *d = ctx;
-	struct sim_handle h = { (struct sim_event *)(uintptr_t)t->env_priv[0], t->env_priv[1] };
 
-	if (h.ev)
-		sim_cancel(d->ha->w->sim, h);
-	t->env_priv[0] = 0;
-	t->env_priv[1] = 0;
+	ctl_timer_cancel(d->ha->w->ctl, t);
 }
 
+/* VRRP timers go with the world's other control-plane timers. */
 static void ha_timer_arm(void *ctx, struct lb_timer *t, int64_t at)
 {
 	struct ha_dir *d = ctx;
-	struct sim *sim = d->ha->w->sim;
-	struct sim_handle h;
 
-	ha_timer_cancel(ctx, t);
-	if (at < sim_now(sim))
-		at = sim_now(sim);
-	h = sim_schedule(sim, at, ha_timer_fire, t, 0);
-	t->env_priv[0] = (uint64_t)(uintptr_t)h.ev;
-	t->env_priv[1] = h.seq;
+	ctl_timer_arm(d->ha->w->ctl, t, at, sim_now(d->ha->w->sim));
 }
 
 static void ha_log(void *ctx, int level, const char *fmt, ...)

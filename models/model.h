@@ -233,6 +233,7 @@ void conn_served(struct mconn *c);
 /* ---- the world (models/world.c) ---- */
 struct world {
 	struct sim *sim;
+	struct ctl_timers *ctl;	 /* the IPVS/keepalived code's timers (models/ctltimer.c) */
 	const struct scenario *scn;
 	uint64_t seed;
 	sim_time_t warmup_ns, end_ns;

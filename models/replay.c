@@ -50,6 +50,7 @@
 #include "algorithms/sched/sched.h"
 #include "models/health.h"
 #include "models/vsbuild.h"
+#include "models/ctltimer.h"
 #include "sim/rng.h"
 #include "sim/xalloc.h"
 
@@ -140,6 +141,7 @@ struct rp_dir {
 struct replay {
 	struct replay_conf conf;
 	struct sim *sim;
+	struct ctl_timers *ctl;	 /* checkers' timers */
 	struct rp_dir *dirs;
 	size_t ndirs;
 	struct rp_vs *vs;
@@ -186,39 +188,19 @@ static int64_t rp_env_now(void *ctx)
 	return rp_clock(d->rp);
 }
 
-static sim_time_t rp_env_fire(struct sim *sim, void *ctx, uint64_t arg)
-{
-	struct lb_timer *t = ctx;
-
-	t->env_priv[0] = 0;
-	t->env_priv[1] = 0;
-	t->fn(t);
-	return SIM_NOMORE;
-}
-
 static void rp_env_timer_cancel(void *ctx, struct lb_timer *t)
 {
 	struct rp_dir *d = ctx;
-	struct sim_handle h = { (struct sim_event *)(uintptr_t)t->env_priv[0], t->env_priv[1] };
 
-	sim_cancel(d->rp->sim, h);
-	t->env_priv[0] = 0;
-	t->env_priv[1] = 0;
+	ctl_timer_cancel(d->rp->ctl, t);
 }
 
-/* Arm (or move) <t> to fire at <at_ns> of the replay's clock: one event. */
+/* Arm (or move) <t> to fire at <at_ns> of the replay's clock. */
 static void rp_env_timer_arm(void *ctx, struct lb_timer *t, int64_t at_ns)
 {
 	struct rp_dir *d = ctx;
-	sim_time_t now = rp_clock(d->rp);
-	struct sim_handle h;
 
-	rp_env_timer_cancel(ctx, t);
-	if (at_ns < now)
-		at_ns = now;
-	h = sim_schedule(d->rp->sim, at_ns, rp_env_fire, t, 0);
-	t->env_priv[0] = (uint64_t)(uintptr_t)h.ev;
-	t->env_priv[1] = h.seq;
+	ctl_timer_arm(d->rp->ctl, t, at_ns, rp_clock(d->rp));
 }
 
 static uint64_t rp_addr_hash(const struct lb_addr *a, uint64_t h)
@@ -458,6 +440,7 @@ int replay_new(const struct replay_conf *conf, struct replay **out, char *err, s
 	if (!(rp->conf.speed > 0))
 		rp->conf.speed = 1.0;
 	rp->sim = sim_new(SIM_TIME_MAX);
+	rp->ctl = ctl_timers_new(rp->sim);
 	rp->series = run_result_new();
 	rp->events = run_result_new();
 	for (size_t i = 0; i < scn->ndirectors; i++) {
@@ -1001,6 +984,7 @@ void replay_free(struct replay *rp)
 	for (size_t i = 0; i < rp->nvs; i++)
 		health_free(rp->vs[i].health);
 	sim_free(rp->sim);
+	ctl_timers_free(rp->ctl);
 	for (size_t i = 0; i < rp->ndirs; i++)
 		lb_conn_table_flush(rp->dirs[i].tab, NULL);
 	for (size_t i = 0; i < rp->nvs; i++) {

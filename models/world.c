@@ -19,6 +19,7 @@
 #include "algorithms/sched/sched.h"
 #include "models/ha.h"
 #include "models/health.h"
+#include "models/ctltimer.h"
 #include "models/model.h"
 #include "sim/rng.h"
 #include "sim/xalloc.h"
@@ -201,6 +202,7 @@ int world_new(const struct scenario *scn, const struct world_opts *opts, struct 
 	w->end_ns = scn->sim.duration_ns;
 	w->measure_end = w->end_ns;
 	w->sim = sim_new(w->end_ns);
+	w->ctl = ctl_timers_new(w->sim);
 	w->response = stat_hist_new();
 	if (opts && opts->progress)
 		sim_set_progress(w->sim, opts->progress, opts->progress_ctx, 1u << 18);
@@ -504,5 +506,6 @@ void world_free(struct world *w)
 	stat_hist_free(w->response);
 	run_result_free(w->series_sink);
 	sim_free(w->sim);
+	ctl_timers_free(w->ctl);
 	free(w);
 }
