@@ -15,7 +15,13 @@
  * unicast_src_ip or mcast_src_ip when written, else 192.0.2.N (N = the
  * director's position, from 1), and the MAC 02:00:00:00:00:N. Tracked
  * interfaces stay up; tracked scripts succeed unless a `fail script` fault
- * says otherwise. Sync groups are not joined yet.
+ * says otherwise. A director's vrrp_sync_groups join its instances before
+ * they start, without sync_group_tracking_weight (not modelled): a member's
+ * FAULT takes the whole group out of MASTER, as in keepalived.
+ *
+ * Each failover also counts the requests the clients lost while it lasted:
+ * those failed or refused from the fault until one second after the router
+ * learnt the new master (the end of the run if none ever took over).
  *
  * IPVS connection sync (global_defs lvs_sync_daemon, spec 3.10): while a
  * director's sync instance is MASTER (always, without `inst`), every
@@ -123,7 +129,12 @@ struct ha_failover {
 	size_t dir;		 /* the director that failed */
 	uint8_t vrid;
 	int new_dir;		 /* became master: -1 not yet */
+	uint64_t failed0, refused0; /* the world's counters at the fault */
+	bool counted;		 /* failed_during and refused_during are final */
 };
+
+/* The requests lost one second after the takeover still belong to the outage. */
+#define HA_OUTAGE_TAIL SIM_SEC
 
 struct ha {
 	struct world *w;
@@ -131,6 +142,8 @@ struct ha {
 	size_t ndirs;
 	struct ha_inst *inst;
 	size_t ninst;
+	struct vrrp_sync_group **groups;
+	size_t ngroups;
 	struct ha_vip *vips;
 	size_t nvips;
 	bool *part;		 /* ndirs x ndirs: partitioned pairs */
@@ -188,6 +201,26 @@ static struct ha_vip *ha_vip_find(struct ha *h, const struct lb_addr *a, bool cr
 	return &h->vips[h->nvips++];
 }
 
+/* Into <r>: failover <f>'s requests lost so far, the world's counters since the fault. */
+static void ha_outage_count(const struct ha *h, struct run_failover *r,
+			    const struct ha_failover *f)
+{
+	r->failed_during = (int64_t)(h->w->failed - f->failed0);
+	r->refused_during = (int64_t)(h->w->refused - f->refused0);
+}
+
+/* HA_OUTAGE_TAIL after the takeover of failover <arg> (an index: h->fo moves). */
+static sim_time_t ha_outage_end(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct ha *h = ctx;
+	struct ha_failover *f = &h->fo[arg];
+
+	(void)sim;
+	ha_outage_count(h, &f->r, f);
+	f->counted = true;
+	return SIM_NOMORE;
+}
+
 /* The router heard a GARP for <vip> from director <dir>: the failover completes. */
 static void ha_arp_learn(struct ha *h, const struct lb_addr *vip, size_t dir)
 {
@@ -203,6 +236,7 @@ static void ha_arp_learn(struct ha *h, const struct lb_addr *vip, size_t dir)
 		if (f->new_dir == (int)dir && f->r.master_at_s < 0) {
 			f->r.master_at_s = sim_time_to_sec(now);
 			f->r.takeover_s = f->r.master_at_s - f->r.fault_at_s;
+			sim_schedule_in(h->w->sim, HA_OUTAGE_TAIL, ha_outage_end, h, i);
 		}
 	}
 }
@@ -556,6 +590,42 @@ static void ha_conf(struct ha_inst *in, const struct scn_director *d, size_t dir
 }
 
 /*
+ * Join director <dir>'s instances into its vrrp_sync_groups (the instances
+ * exist, not started). Returns 0, or -EINVAL with a message in <err> when a
+ * group names an instance the director lacks or one already in a group.
+ */
+static int ha_groups_new(struct ha *h, size_t dir, char *err, size_t errlen)
+{
+	const struct scn_director *sd = h->w->dirs[dir].cfg;
+
+	for (size_t g = 0; g < sd->nsync_groups; g++) {
+		const struct scn_vrrp_sync_group *sg = &sd->sync_groups[g];
+		struct vrrp_sync_group *grp = vrrp_sync_group_new(sg->name, false, NULL);
+
+		h->groups = xrealloc(h->groups, (h->ngroups + 1) * sizeof(*h->groups));
+		h->groups[h->ngroups++] = grp;
+		for (size_t k = 0; k < sg->ninstances; k++) {
+			const struct scn_loc *loc =
+				sg->instance_locs ? &sg->instance_locs[k] : &sg->loc;
+			struct ha_inst *in = NULL;
+
+			for (size_t i = 0; i < h->ninst && !in; i++)
+				if (h->inst[i].dir == dir &&
+				    !strcmp(h->inst[i].cfg->name, sg->instances[k]))
+					in = &h->inst[i];
+			if (!in || vrrp_sync_group_add(grp, in->vi)) {
+				snprintf(err, errlen,
+					 "%s:%d:%d: error: vrrp_sync_group %s: instance %s %s",
+					 loc->file, loc->line, loc->col, sg->name, sg->instances[k],
+					 in ? "is already in a group" : "does not exist");
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
  * Build the VRRP instances of every director of <w> (not started). Returns
  * 0 and *out (NULL when no director has an instance; else owned by the
  * caller, freed with ha_free), or -EINVAL with a message in <err>.
@@ -610,6 +680,11 @@ int ha_new(struct world *w, struct ha **out, char *err, size_t errlen)
 				return rc;
 			}
 		}
+		rc = ha_groups_new(h, i, err, errlen);
+		if (rc) {
+			ha_free(h);
+			return rc;
+		}
 	}
 	for (size_t i = 0; i < h->ndirs; i++) {
 		const struct scn_vrrp_globals *g = &w->dirs[i].cfg->vrrp;
@@ -638,6 +713,9 @@ void ha_free(struct ha *h)
 		free(h->inst[i].peers);
 		free(h->inst[i].track);
 	}
+	for (size_t i = 0; i < h->ngroups; i++)
+		vrrp_sync_group_free(h->groups[i]);
+	free(h->groups);
 	free(h->inst);
 	for (size_t i = 0; i < h->ndirs; i++)
 		free(h->dirs[i].known);
@@ -680,6 +758,8 @@ static void ha_failover_open(struct ha *h, size_t dir)
 		f->r.fault_at_s = sim_time_to_sec(sim_now(h->w->sim));
 		f->r.detected_s = f->r.master_at_s = f->r.takeover_s = -1;
 		f->r.synced_connections = h->sync ? 0 : -1;
+		f->failed0 = h->w->failed;
+		f->refused0 = h->w->refused;
 	}
 }
 
@@ -803,8 +883,12 @@ void ha_fill_result(const struct ha *h, struct run_result *r)
 	memcpy(r->transitions, h->tr, h->ntr * sizeof(*h->tr));
 	r->ntransitions = h->ntr;
 	r->failovers = xcalloc(h->nfo + 1, sizeof(*r->failovers));
-	for (size_t i = 0; i < h->nfo; i++)
+	for (size_t i = 0; i < h->nfo; i++) {
 		r->failovers[i] = h->fo[i].r;
+		/* no takeover, or its tail went past the end: count up to now */
+		if (!h->fo[i].counted)
+			ha_outage_count(h, &r->failovers[i], &h->fo[i]);
+	}
 	r->nfailovers = h->nfo;
 	for (size_t v = 0; v < 256; v++)
 		if (h->masters[v] >= 2)

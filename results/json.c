@@ -142,6 +142,10 @@ static void json_failover(FILE *f, const struct run_failover *o)
 		fputs(", ", f);
 		json_u64(f, "synced_connections", (uint64_t)o->synced_connections);
 	}
+	fputs(", ", f);
+	json_u64(f, "failed_during", (uint64_t)o->failed_during);
+	fputs(", ", f);
+	json_u64(f, "refused_during", (uint64_t)o->refused_during);
 	fputc('}', f);
 }
 

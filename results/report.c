@@ -306,6 +306,8 @@ void result_report_run(FILE *f, const struct run_result *r)
 				o->broken_connections == 1 ? "" : "s");
 			if (o->synced_connections >= 0)
 				fprintf(f, ", %" PRId64 " carried on by sync", o->synced_connections);
+			fprintf(f, "; %" PRId64 " request%s failed, %" PRId64 " refused meanwhile",
+				o->failed_during, o->failed_during == 1 ? "" : "s", o->refused_during);
 			fputc('\n', f);
 		}
 	}

@@ -59,6 +59,9 @@ struct run_failover {
 	double takeover_s;	  /* master_at_s - fault_at_s; -1: never */
 	uint64_t broken_connections; /* established ones the new master could not carry */
 	int64_t synced_connections; /* ones it carried, known by lvs_sync_daemon; -1: no sync */
+	/* requests failed / refused from the fault to 1 s after master_at (else the end) */
+	int64_t failed_during;
+	int64_t refused_during;
 };
 
 struct run_expect_result {

@@ -20,13 +20,16 @@
  *   transition(run INTEGER REFERENCES run(id), t REAL, director TEXT,
  *       instance TEXT, from_state TEXT, to_state TEXT)
  *   failover(run INTEGER REFERENCES run(id), fault_at REAL, detected REAL,
- *       master_at REAL, takeover REAL, broken INTEGER)
+ *       master_at REAL, takeover REAL, broken INTEGER, failed_during INTEGER,
+ *       refused_during INTEGER)
  *
  * Version 2 added transition and failover (HA runs: one row per VRRP state
  * change and per failover; a time that never came is NULL) and the metric
  * ('run', 'split_brain_s'). A version 1 database is upgraded in place: the
  * schema is all CREATE ... IF NOT EXISTS, so opening it creates the new
  * tables and bumps user_version; its old runs simply have no such rows.
+ * failover's failed_during and refused_during came later in version 2: a
+ * database without them gets them by ALTER TABLE (NULL in its old rows).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -106,7 +109,9 @@ static const char store_schema[] =
 	"  detected REAL,\n"
 	"  master_at REAL,\n"
 	"  takeover REAL,\n"
-	"  broken INTEGER\n"
+	"  broken INTEGER,\n"
+	"  failed_during INTEGER,\n"
+	"  refused_during INTEGER\n"
 	");\n"
 	"CREATE INDEX IF NOT EXISTS metric_run ON metric(run);\n"
 	"CREATE INDEX IF NOT EXISTS server_metric_run ON server_metric(run);\n"
@@ -197,6 +202,18 @@ static int store_schema_init(struct store *st, char *err, size_t errlen)
 	rc = store_exec(st, store_schema, "results database schema", err, errlen);
 	if (rc)
 		goto out_rollback;
+	/* a version 2 database from before the outage counts: add their columns */
+	if (sqlite3_prepare_v2(st->db, "SELECT failed_during FROM failover", -1, &q, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_finalize(q);
+	} else {
+		rc = store_exec(st,
+				"ALTER TABLE failover ADD COLUMN failed_during INTEGER;\n"
+				"ALTER TABLE failover ADD COLUMN refused_during INTEGER;",
+				"results database schema", err, errlen);
+		if (rc)
+			goto out_rollback;
+	}
 	if (version < STORE_SCHEMA_VERSION) {
 		char sql[64];
 
@@ -293,7 +310,8 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	if (!rc)
 		rc = store_prepare(st,
 				   "INSERT INTO failover (run, fault_at, detected, master_at, "
-				   "takeover, broken) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+				   "takeover, broken, failed_during, refused_during) "
+				   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 				   &st->ins_failover, err, errlen);
 	if (rc)
 		goto out_close;
@@ -442,6 +460,8 @@ static int store_insert_ha(struct store *st, const struct run_result *r, int64_t
 		store_bind_when(q, 4, o->master_at_s);
 		store_bind_when(q, 5, o->takeover_s);
 		sqlite3_bind_int64(q, 6, (sqlite3_int64)o->broken_connections);
+		sqlite3_bind_int64(q, 7, o->failed_during);
+		sqlite3_bind_int64(q, 8, o->refused_during);
 		if (store_step(st, q) != SQLITE_DONE)
 			return -1;
 	}

@@ -198,6 +198,11 @@ static void test_crash(void)
 		  r->failovers[0].takeover_s <= HA_DOWN + HA_SLACK);
 	CU_ASSERT(r->failovers[0].master_at_s >= m2);
 	CU_ASSERT(r->failed > 0);
+	/* the clients' view of the outage: some of the run's failures, not all counted twice */
+	CU_ASSERT(r->failovers[0].failed_during > 0);
+	CU_ASSERT(r->failovers[0].failed_during <= (int64_t)r->failed);
+	CU_ASSERT(r->failovers[0].refused_during >= 0 &&
+		  r->failovers[0].refused_during <= (int64_t)r->refused);
 	CU_ASSERT_EQUAL(r->split_brain_s, 0);
 	CU_ASSERT_EQUAL(ha_masters(r), 2);
 	/* traffic goes to lb2 after the takeover: requests complete again */
@@ -335,6 +340,93 @@ static void test_sync_stop(void)
 	CU_ASSERT_DOUBLE_EQUAL(on.takeover_s, off.takeover_s, 1e-9);
 }
 
+/*
+ * Two directors, each with the instances VI_EXT (VRID 61) and VI_INT (VRID
+ * 62), lb1 at priority 120, lb2 at 110; on lb1 only VI_INT tracks a script
+ * (weight 0: FAULT when it fails), which fails at 15 s. With <group> both
+ * instances of each director are in one vrrp_sync_group. NULL on error.
+ */
+static struct scenario *ha_load_group(bool group)
+{
+	static const char dir[] =
+		"director %s {\n%s"
+		"  vrrp_script chk_int {\n    script \"/bin/true\"\n    interval 1\n  }\n"
+		"  vrrp_instance VI_EXT {\n    state BACKUP\n    interface eth0\n"
+		"    virtual_router_id 61\n    priority %d\n    advert_int 1\n"
+		"    virtual_ipaddress {\n      192.0.2.100/24\n    }\n  }\n"
+		"  vrrp_instance VI_INT {\n    state BACKUP\n    interface eth1\n"
+		"    virtual_router_id 62\n    priority %d\n    advert_int 1\n"
+		"    virtual_ipaddress {\n      172.16.10.1/24\n    }\n%s  }\n"
+		"  virtual_server 192.0.2.100 443 {\n    lb_algo rr\n    lb_kind NAT\n"
+		"    protocol TCP\n    real_server 172.16.10.21 8443 {\n      weight 1\n    }\n"
+		"  }\n}\n";
+	const char *sg = group ? "  vrrp_sync_group SG {\n    group {\n      VI_EXT\n"
+				 "      VI_INT\n    }\n  }\n"
+			       : "";
+	char path[] = "/tmp/lbsim-test-XXXXXX", err[512];
+	struct scenario *scn = NULL;
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(path);
+	if (fd == -1)
+		return NULL;
+	f = fdopen(fd, "w");
+	fprintf(f, "simulation { duration 30s warmup 5s seed 1 }\n"
+		   "clients web { sources 192.0.2.0/24 arrival poisson 50/s\n"
+		   "  target 192.0.2.100:443 service exponential 5ms }\n"
+		   "server 172.16.10.21 { workers 4 }\n");
+	fprintf(f, dir, "lb1", sg, 120, 120, "    track_script {\n      chk_int\n    }\n");
+	fprintf(f, dir, "lb2", sg, 110, 110, "");
+	fprintf(f, "fault { at 15s fail script chk_int on lb1 }\n");
+	fclose(f);
+	if (scenario_load(path, NULL, 0, &scn, err, sizeof(err)))
+		fprintf(stderr, "\n%s\n", err);
+	unlink(path);
+	return scn;
+}
+
+/* Did instance <inst> of <dir> go to (to) or leave (!to) MASTER at or after <from_s>? */
+static bool ha_inst_master(const struct run_result *r, const char *dir, const char *inst,
+			   bool to, double from_s)
+{
+	for (size_t i = 0; i < r->ntransitions; i++) {
+		const struct run_transition *t = &r->transitions[i];
+
+		if (t->t_s >= from_s && !strcmp(t->director, dir) && !strcmp(t->instance, inst) &&
+		    !strcmp(to ? t->to : t->from, "MASTER"))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Only lb1's VI_INT has a fault cause. Alone, it goes FAULT and lb2 takes
+ * VRID 62 only; in a sync group VI_EXT follows it out of MASTER, so lb2
+ * becomes master of both and the two VIPs stay together.
+ */
+static void test_sync_group(void)
+{
+	for (int group = 0; group < 2; group++) {
+		struct scenario *scn = ha_load_group(group);
+		struct run_result *r;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+		r = ha_run(scn);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+		CU_ASSERT(ha_inst_master(r, "lb1", "VI_EXT", true, 0));
+		CU_ASSERT(ha_inst_master(r, "lb1", "VI_INT", true, 0));
+		CU_ASSERT(!ha_inst_master(r, "lb1", "VI_EXT", true, 15));
+		CU_ASSERT(ha_inst_master(r, "lb1", "VI_INT", false, 15));
+		CU_ASSERT(ha_inst_master(r, "lb2", "VI_INT", true, 15));
+		CU_ASSERT_EQUAL(ha_inst_master(r, "lb1", "VI_EXT", false, 15), group);
+		CU_ASSERT_EQUAL(ha_inst_master(r, "lb2", "VI_EXT", true, 15), group);
+		CU_ASSERT_EQUAL(r->split_brain_s, 0);
+		run_result_free(r);
+		scenario_free(scn);
+	}
+}
+
 /* Batches sent while lb1 and lb2 are partitioned are lost: more breaks. */
 static void test_sync_partition(void)
 {
@@ -358,7 +450,8 @@ int test_ha_register(void)
 	    !CU_add_test(s, "block vrrp, failing script", test_block_and_script) ||
 	    !CU_add_test(s, "determinism", test_determinism) ||
 	    !CU_add_test(s, "connection sync saves a stop", test_sync_stop) ||
-	    !CU_add_test(s, "connection sync lost in a partition", test_sync_partition))
+	    !CU_add_test(s, "connection sync lost in a partition", test_sync_partition) ||
+	    !CU_add_test(s, "sync group fails over as one", test_sync_group))
 		return CU_get_error();
 	return CUE_SUCCESS;
 }
