@@ -29,6 +29,7 @@
 #include "algorithms/sched/lbl.h"
 #include "algorithms/sched/sched.h"
 #include "algorithms/sched/wsample.h"
+#include "tests/sched_fix.h"
 #include "tests/test.h"
 
 #define MAXD 16
@@ -85,12 +86,7 @@ static void fix_build(struct fix *f, enum lb_profile profile, const struct lb_sc
 
 static char fix_name(const struct fix *f, const struct lb_dest *d)
 {
-	if (!d)
-		return '-';
-	for (unsigned i = 0; i < f->n; i++)
-		if (f->d[i] == d)
-			return (char)('A' + i);
-	return '?';
+	return sched_fix_name(f->d, f->n, d);
 }
 
 static void fix_conns(struct fix *f, unsigned i, int active, int inactive)
@@ -121,36 +117,11 @@ static struct lb_dest *pick_daddr(struct fix *f, uint32_t daddr)
 	return lb_service_pick(&f->svc, &k);
 }
 
-/*
- * Picks for key as many times as want has letters ("A B -", '-' = no dest)
- * and compares; bump: each picked dest gets one more active connection.
- */
+/* Picks along want ("A B -") with flow <key>; bump: one more active conn per pick. */
 static void expect_seq(struct fix *f, const struct lb_flow_key *key, const char *label,
 		       const char *want, bool bump)
 {
-	char got[256];
-	size_t k = 0;
-	bool ok = true;
-
-	for (const char *p = want; *p; p++) {
-		struct lb_dest *d;
-
-		if (*p == ' ')
-			continue;
-		d = lb_service_pick(&f->svc, key);
-		got[k++] = fix_name(f, d);
-		got[k++] = ' ';
-		if (fix_name(f, d) != *p)
-			ok = false;
-		if (d && bump)
-			lb_dest_conn_bind(d, true);
-	}
-	got[k ? k - 1 : 0] = '\0';
-	if (!ok)
-		fprintf(stderr, "\n%s (%s, %s):\n  want \"%s\"\n  got  \"%s\"\n", label,
-			f->svc.sched->name,
-			f->svc.profile == LB_PROFILE_LEGACY ? "legacy" : "current", want, got);
-	CU_ASSERT_TRUE(ok);
+	sched_fix_expect_seq(&f->svc, f->d, f->n, key, label, want, bump);
 }
 
 static struct lbl_table *fix_lbl(struct fix *f)

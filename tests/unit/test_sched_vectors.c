@@ -24,6 +24,7 @@
 
 #include "algorithms/ipvs/service.h"
 #include "algorithms/sched/sched.h"
+#include "tests/sched_fix.h"
 #include "tests/test.h"
 
 #define MAXD 16
@@ -77,12 +78,7 @@ static void fix_build(struct fix *f, enum lb_profile profile, const struct lb_sc
 
 static char fix_name(const struct fix *f, const struct lb_dest *d)
 {
-	if (!d)
-		return '-';
-	for (unsigned i = 0; i < f->n; i++)
-		if (f->d[i] == d)
-			return (char)('A' + i);
-	return '?';
+	return sched_fix_name(f->d, f->n, d);
 }
 
 static void fix_conns(struct fix *f, unsigned i, int active, int inactive)
@@ -93,35 +89,10 @@ static void fix_conns(struct fix *f, unsigned i, int active, int inactive)
 		lb_dest_conn_bind(f->d[i], false);
 }
 
-/*
- * Picks strlen-of-want-without-spaces times and compares with want ("A B -",
- * '-' = no dest). bump: each picked dest gets one more active connection.
- * Prints the whole sequence on a mismatch.
- */
+/* Picks along want ("A B -"); bump: each picked dest gets one more active conn. */
 static void expect_seq(struct fix *f, const char *label, const char *want, bool bump)
 {
-	char got[256];
-	size_t k = 0;
-	bool ok = true;
-
-	for (const char *p = want; *p; p++) {
-		struct lb_dest *d;
-
-		if (*p == ' ')
-			continue;
-		d = lb_service_pick(&f->svc, NULL);
-		got[k++] = fix_name(f, d);
-		got[k++] = ' ';
-		if (fix_name(f, d) != *p)
-			ok = false;
-		if (d && bump)
-			lb_dest_conn_bind(d, true);
-	}
-	got[k ? k - 1 : 0] = '\0';
-	if (!ok)
-		fprintf(stderr, "\n%s (%s):\n  want \"%s\"\n  got  \"%s\"\n", label,
-			f->svc.sched->name, want, got);
-	CU_ASSERT_TRUE(ok);
+	sched_fix_expect_seq(&f->svc, f->d, f->n, NULL, label, want, bump);
 }
 
 static void test_registry(void)
