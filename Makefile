@@ -34,7 +34,7 @@ LBSIM_CFLAGS += -DLBSIM_DEBUG
 endif
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 FINAL_CFLAGS = $(LBSIM_CFLAGS) $(PKG_CFLAGS) $(CFLAGS)
@@ -60,7 +60,7 @@ LANG_OBJS = scenarios/lang/lexer.o scenarios/lang/units.o scenarios/lang/scenari
 MODEL_OBJS = models/world.o models/client.o models/director.o models/server.o models/link.o \
 	models/replay.o models/vsbuild.o models/ctltimer.o models/packet.o models/health.o models/ha.o
 RESULTS_OBJS = results/report.o results/json.o results/store.o results/plot.o
-TOOL_OBJS = tools/cli.o tools/cmd_common.o tools/cmd_run.o tools/cmd_check.o tools/cmd_pcapgen.o tools/cmd_replay.o tools/progress.o tools/cmd_sched.o
+TOOL_OBJS = tools/cli.o tools/cmd_common.o tools/cmd_run.o tools/cmd_check.o tools/cmd_pcapgen.o tools/cmd_replay.o tools/pcapfeed.o tools/progress.o tools/cmd_sched.o
 LIB_OBJS = $(SIM_OBJS) $(ALGO_OBJS) $(LANG_OBJS) $(MODEL_OBJS) $(RESULTS_OBJS)
 
 TEST_OBJS = tests/test_main.o tests/sched_fix.o tests/unit/test_queue.o tests/unit/test_sim.o \
@@ -72,13 +72,14 @@ TEST_OBJS = tests/test_main.o tests/sched_fix.o tests/unit/test_queue.o tests/un
 TEST_OBJS += tests/unit/test_vrrp.o tests/unit/test_ha.o
 TEST_OBJS += tests/unit/test_check.o
 TEST_OBJS += tests/unit/test_packet.o
+TEST_OBJS += tests/unit/test_pcapfeed.o tools/pcapfeed.o
 TEST_OBJS += tests/unit/test_ha_prop.o
 
 B_LIB_OBJS = $(addprefix $(BUILD)/,$(LIB_OBJS))
 B_TOOL_OBJS = $(addprefix $(BUILD)/,$(TOOL_OBJS))
 B_TEST_OBJS = $(addprefix $(BUILD)/,$(TEST_OBJS))
 B_BENCH_OBJS = $(BUILD)/tools/lbbench.o $(BUILD)/tools/bench_e2e.o $(BUILD)/tools/bench_sched.o $(BUILD)/tools/bench_conn.o $(BUILD)/tools/bench_replay.o $(BUILD)/tools/bench_ha.o \
-	$(BUILD)/tools/cmd_pcapgen.o $(BUILD)/tools/cmd_common.o
+	$(BUILD)/tools/cmd_pcapgen.o $(BUILD)/tools/cmd_common.o $(BUILD)/tools/pcapfeed.o
 
 ifeq ($(V),1)
 Q =

@@ -985,14 +985,14 @@ void replay_free(struct replay *rp)
 		health_free(rp->vs[i].health);
 	sim_free(rp->sim);
 	ctl_timers_free(rp->ctl);
+	/* Tables go first and whole: no entry is left to point at a dest, and
+	 * no per-entry release (counters) is needed for dests about to go. */
 	for (size_t i = 0; i < rp->ndirs; i++)
-		lb_conn_table_flush(rp->dirs[i].tab, NULL);
+		lb_conn_table_free(rp->dirs[i].tab);
 	for (size_t i = 0; i < rp->nvs; i++) {
 		lb_service_fini(&rp->vs[i].svc);
 		rng_stream_free(rp->vs[i].rng);
 	}
-	for (size_t i = 0; i < rp->ndirs; i++)
-		lb_conn_table_free(rp->dirs[i].tab);
 	free(rp->dirs);
 	free(rp->vs);
 	free(rp->rs);

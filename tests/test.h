@@ -79,6 +79,7 @@ int test_forward_register(void);
 int test_vrrp_register(void);
 int test_check_register(void);
 int test_packet_register(void);
+int test_pcapfeed_register(void);
 int test_ha_register(void);
 int test_ha_prop_register(void);
 

@@ -42,6 +42,7 @@ static const struct {
 	{ "ha_prop", test_ha_prop_register },
 	{ "check", test_check_register },
 	{ "packet", test_packet_register },
+	{ "pcapfeed", test_pcapfeed_register },
 };
 
 static bool wanted(const char *name, int argc, char **argv)

@@ -31,6 +31,7 @@
 #include "models/replay.h"
 #include "results/result.h"
 #include "sim/xalloc.h"
+#include "tools/pcapfeed.h"
 
 #define RPL_SNAPLEN 262144
 
@@ -338,6 +339,7 @@ int cmd_replay(const struct cli_opts *o)
 	char err[1024], path[4096];
 	struct store *st;
 	pcap_t *p = NULL;
+	struct pcap_feed *feed = NULL;
 	double t0;
 	int64_t id;
 	int status = CLI_EXIT_INPUT, n;
@@ -392,14 +394,17 @@ int cmd_replay(const struct cli_opts *o)
 	}
 
 	t0 = rpl_wall();
-	while ((n = pcap_next_ex(p, &h, &data)) == 1)
+	feed = pcap_feed_new(p, pcap_feed_threads_useful());
+	while ((n = pcap_feed_next(feed, &h, &data)) == 1)
 		replay_packet(rp, (int64_t)h->ts.tv_sec * SIM_SEC + h->ts.tv_usec, lt, data,
 			      h->caplen, h->len);
 	if (n == -1) {
 		fprintf(stderr, "lbsim replay: %s: %s (after %" PRIu64 " packets); nothing written\n",
-			o->trace, pcap_geterr(p), replay_packets(rp));
+			o->trace, pcap_feed_error(feed), replay_packets(rp));
 		goto out_close_dump;
 	}
+	pcap_feed_free(feed);
+	feed = NULL;
 	replay_finish(rp);
 	r = run_result_new();
 	r->wall_s = rpl_wall() - t0;
@@ -454,6 +459,7 @@ out_close_dump:
 	if (dump.n)
 		rpl_dump_close(&dump, false);
 out_close:
+	pcap_feed_free(feed);
 	pcap_close(p);
 out_free_replay:
 	replay_free(rp);

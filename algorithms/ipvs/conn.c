@@ -12,8 +12,12 @@
  * of distinct timeouts, about 15, per expiry step); flush and the dest
  * removal sweep are O(table). The table holds up to tens of millions of
  * entries: 88-byte entries in 4096-entry chunks (no malloc per connection,
- * entries never move, so pointers stay valid) plus a 4-byte bucket per
- * 1..2 entries; about 93 bytes per connection all told.
+ * entries never move, so pointers stay valid) plus an open-addressing index
+ * of 8-byte cells (the key's 32-bit hash and the slot), linear probing at a
+ * load of at most 1/2: about 110 bytes per connection all told. A lookup
+ * reads the entries only of cells whose hash matches, so a new connection's
+ * miss costs one cache line of cells, however many closed connections linger
+ * in the table (the replay's hot path: hundreds of thousands in FIN_WAIT).
  *
  * Behaviour follows spec/ipvs-schedulers.md sections 1.1, 1.4, 1.5, 5 and 6:
  * new entries start in NONE with a 3 s timeout and count as inactive; each
@@ -64,8 +68,15 @@
 #define CONN_CHUNK (1u << CONN_CHUNK_BITS)
 #define CONN_CHUNK_MASK (CONN_CHUNK - 1)
 #define CONN_MAX_QUEUES 255
-#define CONN_MIN_BUCKETS 256u
+#define CONN_MIN_CELLS_BITS 9
+#define CONN_MIN_CELLS (1u << CONN_MIN_CELLS_BITS)
 #define CONN_NS_PER_S INT64_C(1000000000)
+
+/* An index cell: the key hash of the entry in slot (0 = empty). */
+struct conn_cell {
+	uint32_t hash;
+	uint32_t slot;
+};
 
 /* A FIFO of entries that share one timeout; expiry order = arm order. */
 struct conn_queue {
@@ -79,10 +90,12 @@ struct lb_conn_table {
 	struct lb_conn **chunks;	/* CONN_CHUNK entries each, never moved */
 	uint32_t nchunks, chunks_cap;
 	uint32_t nslots;		/* slots handed out; slot 0 is the NULL index */
-	uint32_t free_head;		/* free slots chained through hnext */
-	uint32_t *buckets;		/* chain heads, slot indices */
-	uint32_t nbuckets;		/* power of two */
+	uint32_t free_head;		/* free slots chained through tnext */
+	struct conn_cell *cells;	/* the index, linear probing */
+	uint32_t ncells;		/* power of two, at least twice nhashed */
+	unsigned shift;			/* 32 - log2(ncells): a hash's home is hash >> shift */
 	size_t nhashed;
+	int64_t next_due;		/* no timer is due before this (a lower bound) */
 	size_t nconns, ntemplates;
 	struct conn_queue queues[CONN_MAX_QUEUES];
 	unsigned nqueues;
@@ -210,6 +223,26 @@ static inline struct lb_conn *conn_at(const struct lb_conn_table *tab, uint32_t 
 	return &tab->chunks[i >> CONN_CHUNK_BITS][i & CONN_CHUNK_MASK];
 }
 
+/*
+ * Start loading the slot the next allocation will take: a new entry is
+ * written and then read back at once (its hash, its state), and a slot that
+ * has gone cold (fresh memory, or freed long ago) would stall those reads
+ * for a whole memory latency. Slots come in order, so this one is known now.
+ */
+static inline void conn_prefetch_next(const struct lb_conn_table *tab)
+{
+	const struct lb_conn *n;
+
+	if (tab->free_head)
+		n = conn_at(tab, tab->free_head);
+	else if (tab->nslots < tab->nchunks * CONN_CHUNK)
+		n = conn_at(tab, tab->nslots);
+	else
+		return;
+	__builtin_prefetch(n, 1);
+	__builtin_prefetch((const char *)n + sizeof(*n) - 1, 1);
+}
+
 /* A zeroed, USED slot with its self index set. Never fails (xmalloc aborts). */
 static struct lb_conn *conn_alloc(struct lb_conn_table *tab)
 {
@@ -219,7 +252,7 @@ static struct lb_conn *conn_alloc(struct lb_conn_table *tab)
 	if (tab->free_head) {
 		i = tab->free_head;
 		c = conn_at(tab, i);
-		tab->free_head = c->hnext;
+		tab->free_head = c->tnext;
 	} else {
 		if (tab->nslots >= tab->nchunks * CONN_CHUNK) {
 			if (tab->nchunks == tab->chunks_cap) {
@@ -237,6 +270,7 @@ static struct lb_conn *conn_alloc(struct lb_conn_table *tab)
 	memset(c, 0, sizeof(*c));
 	c->self = i;
 	c->flags = LB_CONN_F_USED;
+	conn_prefetch_next(tab);
 	return c;
 }
 
@@ -246,41 +280,49 @@ static void conn_slot_free(struct lb_conn_table *tab, struct lb_conn *c)
 
 	memset(c, 0, sizeof(*c));
 	c->self = i;
-	c->hnext = tab->free_head;
+	c->tnext = tab->free_head;
 	tab->free_head = i;
 }
 
 /* ---- hashing ---- */
 
-static inline uint64_t conn_mix(uint64_t h, uint32_t w)
+static inline uint64_t conn_mix(uint64_t h, uint64_t w)
 {
 	h ^= w;
 	h *= UINT64_C(0x9E3779B97F4A7C15);
-	return h ^ (h >> 29);
+	return h ^ (h >> 31);
 }
 
 static uint64_t conn_mix_addr(uint64_t h, const struct lb_addr *a)
 {
-	uint32_t w;
+	uint64_t w[2];
 
-	if (a->af != LB_AF_INET6)
-		return conn_mix(h, a->u.v4);
-	for (unsigned i = 0; i < 16; i += 4) {
-		memcpy(&w, a->u.v6 + i, 4);
-		h = conn_mix(h, w);
-	}
-	return h;
+	memcpy(w, a->u.v6, 16);
+	h = conn_mix(h, w[0]);
+	return conn_mix(h, w[1]);
 }
 
+/*
+ * The key's hash: 64-bit multiply-xorshift rounds over 64-bit words (two
+ * rounds for IPv4), folded to 32 bits. Only the bytes of the address
+ * family count, so a key need not be normalised to be looked up.
+ */
 static uint32_t conn_hash(uint8_t proto, bool tmpl, const struct lb_addr *caddr, uint16_t cport,
 			  const struct lb_addr *vaddr, uint16_t vport)
 {
-	uint64_t h = conn_mix(0, (uint32_t)proto | (tmpl ? 0x100u : 0) | (uint32_t)caddr->af << 16);
+	uint64_t h = (uint64_t)cport << 16 | vport | (uint64_t)proto << 32 |
+		     (uint64_t)(tmpl ? 1 : 0) << 40 | (uint64_t)caddr->af << 48;
 
-	h = conn_mix(h, (uint32_t)cport << 16 | vport);
-	h = conn_mix_addr(h, caddr);
-	h = conn_mix_addr(h, vaddr);
-	return (uint32_t)(h ^ (h >> 32));
+	if (caddr->af != LB_AF_INET6) {
+		h = conn_mix(UINT64_C(0x243F6A8885A308D3), h);
+		h = conn_mix(h, (uint64_t)caddr->u.v4 << 32 | vaddr->u.v4);
+	} else {
+		h = conn_mix(UINT64_C(0x13198A2E03707344), h);
+		h = conn_mix_addr(h, caddr);
+		h = conn_mix_addr(h, vaddr);
+	}
+	h *= UINT64_C(0xD6E8FEB86659FD93);
+	return (uint32_t)(h >> 32);
 }
 
 static inline uint32_t conn_hash_of(const struct lb_conn *c)
@@ -322,86 +364,117 @@ static inline bool conn_matches(const struct lb_conn *c, uint8_t proto, bool tmp
 }
 
 /*
- * The hashed entry with this key, or NULL. The last entry found is tried
- * first: a connection's packets come in bursts (a request's segments, the
- * ACKs of a response), so most lookups skip the hash and the chain walk,
- * whose cache misses dominate with many lingering entries. The cache is
+ * The hashed entry with this key (hash h), or NULL. The last entry found is
+ * tried first: a connection's packets come in bursts (a request's segments,
+ * the ACKs of a response), so most lookups skip the probe. The cache is
  * checked like any candidate (still hashed, same key), so it never changes
  * an answer; a slot is never unmapped, so reading a freed one is safe.
  */
-static struct lb_conn *conn_find(const struct lb_conn_table *tab, uint8_t proto, bool tmpl,
-				 const struct lb_addr *caddr, uint16_t cport,
-				 const struct lb_addr *vaddr, uint16_t vport)
+static struct lb_conn *conn_find_h(const struct lb_conn_table *tab, uint32_t h, uint8_t proto,
+				   bool tmpl, const struct lb_addr *caddr, uint16_t cport,
+				   const struct lb_addr *vaddr, uint16_t vport)
 {
-	uint32_t h, i;
+	uint32_t mask = tab->ncells - 1;
 
 	if (tab->mru) {
 		struct lb_conn *c = conn_at(tab, tab->mru);
 
-		if ((c->flags & LB_CONN_F_HASHED) &&
+		if ((c->flags & LB_CONN_F_HASHED) && c->hash == h &&
 		    conn_matches(c, proto, tmpl, caddr, cport, vaddr, vport))
 			return c;
 	}
-	h = conn_hash(proto, tmpl, caddr, cport, vaddr, vport);
-	i = tab->buckets[h & (tab->nbuckets - 1)];
-	while (i) {
-		struct lb_conn *c = conn_at(tab, i);
+	for (uint32_t i = h >> tab->shift;; i = (i + 1) & mask) {
+		const struct conn_cell *cell = &tab->cells[i];
+		struct lb_conn *c;
 
+		if (!cell->slot)
+			return NULL;
+		if (cell->hash != h)
+			continue;
+		c = conn_at(tab, cell->slot);
 		if (conn_matches(c, proto, tmpl, caddr, cport, vaddr, vport)) {
 			/* A cache, not state: lookups through a const table may update it. */
-			((struct lb_conn_table *)tab)->mru = i;
+			((struct lb_conn_table *)tab)->mru = cell->slot;
 			return c;
 		}
-		i = c->hnext;
 	}
-	return NULL;
 }
 
-static void conn_rehash(struct lb_conn_table *tab, uint32_t nbuckets)
+static struct lb_conn *conn_find(const struct lb_conn_table *tab, uint8_t proto, bool tmpl,
+				 const struct lb_addr *caddr, uint16_t cport,
+				 const struct lb_addr *vaddr, uint16_t vport)
 {
-	uint32_t *nb = xcalloc(nbuckets, sizeof(*nb));
-
-	for (uint32_t b = 0; b < tab->nbuckets; b++) {
-		uint32_t i = tab->buckets[b];
-
-		while (i) {
-			struct lb_conn *c = conn_at(tab, i);
-			uint32_t next = c->hnext, nh = conn_hash_of(c) & (nbuckets - 1);
-
-			c->hnext = nb[nh];
-			nb[nh] = i;
-			i = next;
-		}
-	}
-	free(tab->buckets);
-	tab->buckets = nb;
-	tab->nbuckets = nbuckets;
+	return conn_find_h(tab, conn_hash(proto, tmpl, caddr, cport, vaddr, vport), proto, tmpl,
+			   caddr, cport, vaddr, vport);
 }
 
-/* Link c into its chain; the table doubles when the load factor would pass 1. */
+/* Put (h, slot) into the first empty cell of its probe sequence. */
+static void conn_cell_put(struct conn_cell *cells, uint32_t mask, unsigned shift, uint32_t h,
+			  uint32_t slot)
+{
+	uint32_t i = h >> shift;
+
+	while (cells[i].slot)
+		i = (i + 1) & mask;
+	cells[i].hash = h;
+	cells[i].slot = slot;
+}
+
+/*
+ * Double the index. Homes are the hash's top bits, so walking the old cells
+ * in order writes the new ones nearly in order too (a cell's home i becomes
+ * 2i or 2i + 1): the copy streams instead of missing the cache per entry.
+ */
+static void conn_rehash(struct lb_conn_table *tab)
+{
+	uint32_t ncells = tab->ncells * 2;
+	struct conn_cell *nc = xcalloc(ncells, sizeof(*nc));
+
+	for (uint32_t i = 0; i < tab->ncells; i++)
+		if (tab->cells[i].slot)
+			conn_cell_put(nc, ncells - 1, tab->shift - 1, tab->cells[i].hash,
+				      tab->cells[i].slot);
+	free(tab->cells);
+	tab->cells = nc;
+	tab->ncells = ncells;
+	tab->shift--;
+}
+
+/* Index c under the hash of its key; the index doubles to stay at most half full. */
 static void conn_hash_insert(struct lb_conn_table *tab, struct lb_conn *c)
 {
-	uint32_t b;
-
-	if (tab->nhashed + 1 > tab->nbuckets)
-		conn_rehash(tab, tab->nbuckets * 2);
-	b = conn_hash_of(c) & (tab->nbuckets - 1);
-	c->hnext = tab->buckets[b];
-	tab->buckets[b] = c->self;
+	if (2 * (tab->nhashed + 1) > tab->ncells)
+		conn_rehash(tab);
+	c->hash = conn_hash_of(c);
+	conn_cell_put(tab->cells, tab->ncells - 1, tab->shift, c->hash, c->self);
 	c->flags |= LB_CONN_F_HASHED;
 	tab->nhashed++;
 }
 
+/*
+ * Take c out of the index: its cell is emptied and the cells after it in the
+ * same run move back when the hole lies between their home and themselves
+ * (backward-shift deletion, no tombstones).
+ */
 static void conn_hash_remove(struct lb_conn_table *tab, struct lb_conn *c)
 {
-	uint32_t *p = &tab->buckets[conn_hash_of(c) & (tab->nbuckets - 1)];
+	uint32_t mask = tab->ncells - 1, i = c->hash >> tab->shift, j;
 
-	while (*p != c->self) {
-		assert(*p != 0);
-		p = &conn_at(tab, *p)->hnext;
+	while (tab->cells[i].slot != c->self) {
+		assert(tab->cells[i].slot != 0);
+		i = (i + 1) & mask;
 	}
-	*p = c->hnext;
-	c->hnext = 0;
+	for (j = (i + 1) & mask; tab->cells[j].slot; j = (j + 1) & mask) {
+		uint32_t home = tab->cells[j].hash >> tab->shift;
+
+		/* The cell at j stays when its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		tab->cells[i] = tab->cells[j];
+		i = j;
+	}
+	tab->cells[i].slot = 0;
+	tab->cells[i].hash = 0;
 	c->flags &= ~LB_CONN_F_HASHED;
 	tab->nhashed--;
 }
@@ -438,6 +511,8 @@ static void conn_queue_insert(struct lb_conn_table *tab, struct lb_conn *c, unsi
 
 	c->queue = (uint8_t)qid;
 	c->expires = expires;
+	if (expires < tab->next_due)
+		tab->next_due = expires;
 	while (after && conn_at(tab, after)->expires > expires)
 		after = conn_at(tab, after)->tprev;
 	c->tprev = after;
@@ -511,6 +586,7 @@ int lb_conn_table_set_conf(struct lb_conn_table *tab, const struct lb_conn_conf 
 	tab->new_q = (uint8_t)nq;
 	tab->renew_q = (uint8_t)rq;
 	tab->conf = c;
+	tab->next_due = INT64_MIN; /* look again at the next expiry call */
 	return 0;
 }
 
@@ -530,8 +606,9 @@ struct lb_conn_table *lb_conn_table_new(const struct lb_conn_conf *conf)
 	}
 	lb_conn_table_set_conf(tab, conf); /* at most 15 queues: cannot fail */
 	tab->nslots = 1; /* slot 0 means "none" in every link */
-	tab->nbuckets = CONN_MIN_BUCKETS;
-	tab->buckets = xcalloc(tab->nbuckets, sizeof(*tab->buckets));
+	tab->ncells = CONN_MIN_CELLS;
+	tab->shift = 32 - CONN_MIN_CELLS_BITS;
+	tab->cells = xcalloc(tab->ncells, sizeof(*tab->cells));
 	return tab;
 }
 
@@ -547,7 +624,7 @@ void lb_conn_table_free(struct lb_conn_table *tab)
 	for (uint32_t i = 0; i < tab->nchunks; i++)
 		free(tab->chunks[i]);
 	free(tab->chunks);
-	free(tab->buckets);
+	free(tab->cells);
 	free(tab);
 }
 
@@ -646,6 +723,8 @@ unsigned lb_conn_table_expire(struct lb_conn_table *tab, int64_t now_ns)
 	unsigned n = 0;
 	int qid;
 
+	if (now_ns < tab->next_due)
+		return 0;
 	while ((qid = conn_due_queue(tab, now_ns)) >= 0) {
 		struct lb_conn *c = conn_at(tab, tab->queues[qid].head);
 
@@ -660,6 +739,7 @@ unsigned lb_conn_table_expire(struct lb_conn_table *tab, int64_t now_ns)
 		conn_release(tab, c);
 		n++;
 	}
+	tab->next_due = lb_conn_table_next_expiry(tab);
 	return n;
 }
 
@@ -690,9 +770,8 @@ int64_t lb_conn_table_next_expiry(const struct lb_conn_table *tab)
  */
 struct lb_conn *lb_conn_lookup(const struct lb_conn_table *tab, const struct lb_flow_key *k)
 {
-	struct lb_addr ca = conn_addr_norm(&k->saddr), va = conn_addr_norm(&k->daddr);
-
-	return conn_find(tab, k->proto, false, &ca, k->sport, &va, k->dport);
+	/* The hash and the comparison read only the family's bytes: no copy needed. */
+	return conn_find(tab, k->proto, false, &k->saddr, k->sport, &k->daddr, k->dport);
 }
 
 /* The template key of spec 6.2 for a packet k to svc. */
@@ -829,6 +908,9 @@ int lb_conn_persist_pick(struct lb_conn_table *tab, struct lb_service *svc,
 	return 0;
 }
 
+static int conn_schedule(struct lb_conn_table *tab, struct lb_service *svc,
+			 const struct lb_flow_key *k, int64_t now_ns, struct lb_conn **out);
+
 /*
  * lb_conn_schedule - the new-connection path for a packet k to svc that has
  * no entry: persistence (template lookup or creation, spec 6.3) or the
@@ -844,15 +926,22 @@ int lb_conn_persist_pick(struct lb_conn_table *tab, struct lb_service *svc,
 int lb_conn_schedule(struct lb_conn_table *tab, struct lb_service *svc,
 		     const struct lb_flow_key *k, int64_t now_ns, struct lb_conn **out)
 {
-	struct lb_conn *c, *t = NULL;
-	struct lb_dest *d;
-	int rc;
-
 	*out = NULL;
 	if (!conn_key_ok(k))
 		return -EINVAL;
 	if (lb_conn_lookup(tab, k))
 		return -EEXIST;
+	return conn_schedule(tab, svc, k, now_ns, out);
+}
+
+/* lb_conn_schedule for a valid key known to have no entry. */
+static int conn_schedule(struct lb_conn_table *tab, struct lb_service *svc,
+			 const struct lb_flow_key *k, int64_t now_ns, struct lb_conn **out)
+{
+	struct lb_conn *c, *t = NULL;
+	struct lb_dest *d;
+	int rc;
+
 	if (svc->persistence_timeout_s) {
 		rc = conn_persist(tab, svc, k, now_ns, &t);
 		if (rc)
@@ -1023,7 +1112,9 @@ int lb_conn_in(struct lb_conn_table *tab, struct lb_service *svc, const struct l
 	if (!c) {
 		if (tcp && !syn && !(tab->conf.sloppy_tcp && !(tcp_flags & LB_TCP_RST)))
 			return -ENOTCONN;
-		rc = lb_conn_schedule(tab, svc, k, now_ns, &c);
+		if (!conn_key_ok(k))
+			return -EINVAL;
+		rc = conn_schedule(tab, svc, k, now_ns, &c);
 		if (rc)
 			return rc;
 	}
@@ -1102,7 +1193,7 @@ size_t lb_conn_table_bytes(const struct lb_conn_table *tab)
 {
 	return sizeof(*tab) + (size_t)tab->nchunks * CONN_CHUNK * sizeof(struct lb_conn) +
 	       (size_t)tab->chunks_cap * sizeof(*tab->chunks) +
-	       (size_t)tab->nbuckets * sizeof(*tab->buckets);
+	       (size_t)tab->ncells * sizeof(*tab->cells);
 }
 
 /* lb_conn_timeout - the idle timeout c is armed with (its state's, or a template's). */
@@ -1207,15 +1298,26 @@ bool lb_conn_table_sane(const struct lb_conn_table *tab)
 	}
 	if (queued != used)
 		goto out_free;
-	for (uint32_t b = 0; b < tab->nbuckets; b++) {
-		for (uint32_t i = tab->buckets[b]; i; i = conn_at(tab, i)->hnext) {
-			const struct lb_conn *c = conn_at(tab, i);
+	for (uint32_t b = 0; b < tab->ncells; b++) {
+		const struct conn_cell *cell = &tab->cells[b];
+		const struct lb_conn *c;
+		uint32_t mask = tab->ncells - 1;
 
-			if (!(c->flags & LB_CONN_F_USED) || !(c->flags & LB_CONN_F_HASHED) ||
-			    (conn_hash_of(c) & (tab->nbuckets - 1)) != b || ++hashed > used)
+		if (!cell->slot)
+			continue;
+		if (cell->slot >= tab->nslots)
+			goto out_free;
+		c = conn_at(tab, cell->slot);
+		if (!(c->flags & LB_CONN_F_USED) || !(c->flags & LB_CONN_F_HASHED) ||
+		    c->hash != cell->hash || conn_hash_of(c) != cell->hash || ++hashed > used)
+			goto out_free;
+		/* No empty cell between its home and where it sits: findable. */
+		for (uint32_t k = cell->hash >> tab->shift; k != b; k = (k + 1) & mask)
+			if (!tab->cells[k].slot)
 				goto out_free;
-		}
 	}
+	if (2 * tab->nhashed > tab->ncells)
+		goto out_free;
 	if (hashed != tab->nhashed)
 		goto out_free;
 	for (uint32_t i = 1; i < tab->nslots; i++) {
@@ -1226,7 +1328,7 @@ bool lb_conn_table_sane(const struct lb_conn_table *tab)
 	}
 	if (hashed != used)
 		goto out_free;
-	for (uint32_t i = tab->free_head; i; i = conn_at(tab, i)->hnext) {
+	for (uint32_t i = tab->free_head; i; i = conn_at(tab, i)->tnext) {
 		if (conn_at(tab, i)->flags || ++nfree > tab->nslots)
 			goto out_free;
 	}

@@ -80,7 +80,7 @@ struct lb_conn_conf {
  * flushed (entries live in fixed chunks that never move).
  */
 struct lb_conn {
-	uint32_t hnext;		/* hash chain, slot index, 0 = end */
+	uint32_t hash;		/* the key's hash, as in the index */
 	uint32_t tprev, tnext;	/* timeout queue, slot indices, 0 = end */
 	uint32_t ctl;		/* controlling template's slot, 0 = none */
 	uint32_t self;		/* this entry's slot */
