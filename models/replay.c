@@ -829,6 +829,37 @@ static void rp_request(struct replay *rp, struct rp_vs *v, struct lb_pkt *p, con
 }
 
 /*
+ * replay_prefetch - a frame that replay_packet will get soon (a few frames
+ * ahead): start loading the connection-table cells its lookup will read.
+ * Plain Ethernet/IPv4 TCP/UDP frames to a virtual service only (before any
+ * --map); a hint that changes no result.
+ */
+void replay_prefetch(struct replay *rp, enum lb_linktype lt, const uint8_t *frame, size_t caplen)
+{
+	struct lb_flow_key k;
+	struct rp_vs *v;
+
+	if (lb_pkt_peek_flow(lt, frame, caplen, &k) == 0 &&
+	    (v = rp_find_vs(rp, &k.daddr, k.dport, k.proto)) != NULL)
+		lb_conn_prefetch(v->dir->tab, &k);
+}
+
+/*
+ * The simulated time of a frame captured at ts_ns: capture time since the
+ * first frame over the speed. At speed 1 that is the difference itself
+ * (what the division gives, exactly, below 2^53 ns) without a division per
+ * frame.
+ */
+static inline sim_time_t rp_capture_time(const struct replay *rp, int64_t ts_ns)
+{
+	int64_t d = ts_ns - rp->ts0;
+
+	if (rp->conf.speed == 1.0 && d < (INT64_C(1) << 53) && d > -(INT64_C(1) << 53))
+		return d;
+	return (sim_time_t)((double)d / rp->conf.speed);
+}
+
+/*
  * Replay one frame captured at <ts_ns> (capture clock). Frames must come in
  * capture order; a timestamp that goes back is taken as the previous one.
  * Returns 0 (the frame was counted, whatever became of it).
@@ -853,7 +884,7 @@ int replay_packet(struct replay *rp, int64_t ts_ns, enum lb_linktype lt, const u
 	if (rp->conf.topspeed)
 		t = rp->dirs ? rp->dirs[0].cpu_free : rp->now;
 	else
-		t = (sim_time_t)((double)(ts_ns - rp->ts0) / rp->conf.speed);
+		t = rp_capture_time(rp, ts_ns);
 	if (t < rp->now)
 		t = rp->now;
 	if (sim_next_time(rp->sim) <= t)

@@ -47,6 +47,7 @@ struct replay_conf {
 int replay_new(const struct replay_conf *conf, struct replay **out, char *err, size_t errlen);
 int replay_packet(struct replay *rp, int64_t ts_ns, enum lb_linktype lt, const uint8_t *frame,
 		  size_t caplen, size_t wirelen);
+void replay_prefetch(struct replay *rp, enum lb_linktype lt, const uint8_t *frame, size_t caplen);
 void replay_finish(struct replay *rp);
 size_t replay_nservers(const struct replay *rp);
 const char *replay_server_name(const struct replay *rp, size_t i);

@@ -34,6 +34,7 @@
 #define BR_GOAL_PPS 3e6
 #define BR_GOAL_RATIO 0.5
 #define BR_PASSES 3
+#define BR_AHEAD 8 /* frames looked ahead, as lbsim replay */
 
 static double br_now(void)
 {
@@ -95,9 +96,15 @@ static double br_replay(const char *path, const struct scenario *scn, bool threa
 		return -1;
 	}
 	feed = pcap_feed_new(p, threaded);
-	while (pcap_feed_next(feed, &h, &d) == 1)
+	while (pcap_feed_next(feed, &h, &d) == 1) {
+		const struct pcap_pkthdr *ah;
+		const u_char *ad;
+
+		if (pcap_feed_peek(feed, BR_AHEAD, &ah, &ad))
+			replay_prefetch(rp, lt, ad, ah->caplen);
 		replay_packet(rp, (int64_t)h->ts.tv_sec * SIM_SEC + h->ts.tv_usec, lt, d, h->caplen,
 			      h->len);
+	}
 	replay_finish(rp);
 	t0 = br_now() - t0;
 	*n = replay_packets(rp);

@@ -34,6 +34,8 @@
 #include "tools/pcapfeed.h"
 
 #define RPL_SNAPLEN 262144
+/* Frames looked ahead to start loading their connection-table cells. */
+#define RPL_AHEAD 8
 
 struct rpl_dump {
 	pcap_t *pd;
@@ -395,9 +397,15 @@ int cmd_replay(const struct cli_opts *o)
 
 	t0 = rpl_wall();
 	feed = pcap_feed_new(p, pcap_feed_threads_useful());
-	while ((n = pcap_feed_next(feed, &h, &data)) == 1)
+	while ((n = pcap_feed_next(feed, &h, &data)) == 1) {
+		const struct pcap_pkthdr *ah;
+		const u_char *ad;
+
+		if (pcap_feed_peek(feed, RPL_AHEAD, &ah, &ad))
+			replay_prefetch(rp, lt, ad, ah->caplen);
 		replay_packet(rp, (int64_t)h->ts.tv_sec * SIM_SEC + h->ts.tv_usec, lt, data,
 			      h->caplen, h->len);
+	}
 	if (n == -1) {
 		fprintf(stderr, "lbsim replay: %s: %s (after %" PRIu64 " packets); nothing written\n",
 			o->trace, pcap_feed_error(feed), replay_packets(rp));

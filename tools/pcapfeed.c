@@ -31,6 +31,7 @@
 #define PF_FRAMES 4096
 #define PF_MAX_CAPLEN 262144u			   /* libpcap's largest snapshot length */
 #define PF_BUF (1024u * 1024u + PF_MAX_CAPLEN) /* a batch closes when less is left */
+#define PF_PREFETCH 16 /* frames ahead whose lines the consumer starts loading */
 
 /* Frames [0, n) in order; then, once they are taken, status: 1 more follow, 0 end, -1 error. */
 struct pf_batch {
@@ -178,6 +179,14 @@ int pcap_feed_next(struct pcap_feed *f, struct pcap_pkthdr **h, const u_char **d
 	}
 	for (;;) {
 		if (f->cur && f->pos < f->cur->n) {
+			unsigned ahead = f->pos + PF_PREFETCH;
+
+			/* The other core wrote these lines: start the transfer early. */
+			if (ahead < f->cur->n) {
+				__builtin_prefetch(&f->cur->hdr[ahead]);
+				__builtin_prefetch(f->cur->buf + f->cur->off[ahead]);
+				__builtin_prefetch(f->cur->buf + f->cur->off[ahead] + 64);
+			}
 			*h = &f->cur->hdr[f->pos];
 			*data = f->cur->buf + f->cur->off[f->pos];
 			f->pos++;
@@ -203,6 +212,27 @@ int pcap_feed_next(struct pcap_feed *f, struct pcap_pkthdr **h, const u_char **d
 		pthread_mutex_unlock(&f->mu);
 		f->pos = 0;
 	}
+}
+
+/*
+ * pcap_feed_peek - the frame <ahead> frames after the one pcap_feed_next
+ * last gave (1 = the next), when it is already read and in the same batch:
+ * 1 with *h and *data valid until that frame has been taken; else 0 (always
+ * 0 when reading inline). For looking ahead; pcap_feed_next still gives it.
+ */
+int pcap_feed_peek(const struct pcap_feed *f, unsigned ahead, const struct pcap_pkthdr **h,
+		   const u_char **data)
+{
+	unsigned i;
+
+	if (!f->cur || ahead == 0)
+		return 0;
+	i = f->pos - 1 + ahead;
+	if (i >= f->cur->n)
+		return 0;
+	*h = &f->cur->hdr[i];
+	*data = f->cur->buf + f->cur->off[i];
+	return 1;
 }
 
 /* pcap_feed_error - what the read error was (after pcap_feed_next returned -1). */

@@ -15,6 +15,8 @@ struct pcap_feed;
 
 struct pcap_feed *pcap_feed_new(pcap_t *p, bool threaded);
 int pcap_feed_next(struct pcap_feed *f, struct pcap_pkthdr **h, const u_char **data);
+int pcap_feed_peek(const struct pcap_feed *f, unsigned ahead, const struct pcap_pkthdr **h,
+		   const u_char **data);
 const char *pcap_feed_error(const struct pcap_feed *f);
 void pcap_feed_free(struct pcap_feed *f);
 bool pcap_feed_threads_useful(void);

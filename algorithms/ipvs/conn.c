@@ -774,6 +774,19 @@ struct lb_conn *lb_conn_lookup(const struct lb_conn_table *tab, const struct lb_
 	return conn_find(tab, k->proto, false, &k->saddr, k->sport, &k->daddr, k->dport);
 }
 
+/*
+ * lb_conn_prefetch - start loading the index cells where k's connection
+ * entry is, or would go: a hint for a packet that comes soon (a reader that
+ * sees frames ahead). A new connection's lookup otherwise waits a whole
+ * memory latency on them. Changes nothing; any k is accepted.
+ */
+void lb_conn_prefetch(const struct lb_conn_table *tab, const struct lb_flow_key *k)
+{
+	uint32_t h = conn_hash(k->proto, false, &k->saddr, k->sport, &k->daddr, k->dport);
+
+	__builtin_prefetch(&tab->cells[h >> tab->shift]);
+}
+
 /* The template key of spec 6.2 for a packet k to svc. */
 static void conn_template_key(const struct lb_service *svc, const struct lb_flow_key *k,
 			      uint8_t *proto, struct lb_addr *caddr, struct lb_addr *vaddr,

@@ -118,6 +118,7 @@ int64_t lb_conn_table_next_expiry(const struct lb_conn_table *tab);
 
 /* ---- packets ---- */
 struct lb_conn *lb_conn_lookup(const struct lb_conn_table *tab, const struct lb_flow_key *k);
+void lb_conn_prefetch(const struct lb_conn_table *tab, const struct lb_flow_key *k);
 int lb_conn_in(struct lb_conn_table *tab, struct lb_service *svc, const struct lb_flow_key *k,
 	       unsigned tcp_flags, int64_t now_ns, struct lb_conn **out);
 int lb_conn_schedule(struct lb_conn_table *tab, struct lb_service *svc,

@@ -521,6 +521,33 @@ int lb_pkt_flow_key(const struct lb_pkt *p, struct lb_flow_key *key)
 }
 
 /*
+ * lb_pkt_peek_flow - see frame.h. Checks the lengths it reads; accepts what
+ * lb_pkt_parse might reject (bad checksums, lengths past the capture).
+ */
+int lb_pkt_peek_flow(enum lb_linktype lt, const uint8_t *frame, size_t caplen,
+		     struct lb_flow_key *key)
+{
+	const uint8_t *ip = frame + 14;
+	size_t ihl;
+
+	if (lt != LB_LT_ETHER || caplen < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 ||
+	    (ip[0] >> 4) != 4)
+		return -1;
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	if (ihl < 20 || caplen < 14 + ihl + 4 || (ip[9] != LB_PROTO_TCP && ip[9] != LB_PROTO_UDP) ||
+	    ((ip[6] & 0x1f) | ip[7]) != 0)
+		return -1;
+	memset(key, 0, sizeof(*key));
+	key->saddr.af = key->daddr.af = LB_AF_INET;
+	key->saddr.u.v4 = lb_rd32(ip + 12);
+	key->daddr.u.v4 = lb_rd32(ip + 16);
+	key->sport = lb_rd16(ip + ihl);
+	key->dport = lb_rd16(ip + ihl + 2);
+	key->proto = ip[9];
+	return 0;
+}
+
+/*
  * lb_pkt_verify - check the checksums of a packet that lb_pkt_parse*
  * accepted (LB_PKT_OK or LB_PKT_E_FRAGMENT) from the same frame bytes: the
  * outer IPv4 header of a tunnel, the IPv4 header, then the L4 checksum of

@@ -190,6 +190,15 @@ int lb_pkt_parse_snap(struct lb_pkt *p, enum lb_linktype lt, const uint8_t *fram
 int lb_pkt_flow_key(const struct lb_pkt *p, struct lb_flow_key *key);
 
 /*
+ * The 5-tuple of a plain untagged Ethernet / IPv4 / TCP or UDP first
+ * fragment, read at fixed offsets without a full parse; -1 for any other
+ * frame (which may still be valid). A hint for looking ahead, never a
+ * verdict: lb_pkt_parse* decides.
+ */
+int lb_pkt_peek_flow(enum lb_linktype lt, const uint8_t *frame, size_t caplen,
+		     struct lb_flow_key *key);
+
+/*
  * Check the checksums of a parsed IP packet: IPv4 header, then TCP, UDP
  * (0 = none over IPv4), ICMP or ICMPv6. Returns LB_PKT_OK, LB_PKT_E_BAD_IP_CSUM
  * or LB_PKT_E_BAD_L4_CSUM; LB_PKT_OK for what cannot be checked (other

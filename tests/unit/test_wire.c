@@ -699,6 +699,55 @@ static void test_mutations(void)
 	}
 }
 
+/*
+ * lb_pkt_peek_flow agrees with the full parse: on the sample frames and on
+ * random mutations and cuts of them (exact-size copies, so ASan sees any
+ * read past the end), a peeked key equals lb_pkt_flow_key of the parse
+ * whenever the parse finds an unfragmented TCP or UDP packet, and every
+ * untagged Ethernet IPv4 TCP/UDP first fragment with its ports captured is
+ * peeked.
+ */
+static void test_peek_flow(void)
+{
+	unsigned iters = test_quick() ? 3000 : 30000, peeked = 0, agreed = 0;
+
+	for (unsigned i = 0; i < iters + NCASES; i++) {
+		const struct frame_case *fc = &cases[i < NCASES ? i : rnd() % NCASES];
+		size_t len = load(fc->hex, buf_b, sizeof(buf_b)), cut = len;
+		enum lb_linktype lt = i < NCASES ? fc->lt : (enum lb_linktype)(rnd() % 2 ? LB_LT_ETHER : fc->lt);
+		struct lb_flow_key kp, kf;
+		struct lb_pkt p;
+		uint8_t *copy;
+		int r, q;
+
+		if (i >= NCASES) {
+			unsigned flips = (unsigned)(rnd() % 3);
+
+			for (unsigned k = 0; k < flips; k++)
+				buf_b[14 + rnd() % (len - 14)] ^= (uint8_t)(1u << (rnd() % 8));
+			cut = len - (size_t)(rnd() % (len / 4 + 1));
+		}
+		copy = malloc(cut);
+		memcpy(copy, buf_b, cut);
+		q = lb_pkt_peek_flow(lt, copy, cut, &kp);
+		r = lb_pkt_parse_snap(&p, lt, copy, cut, len);
+		if (r == LB_PKT_OK && p.kind == LB_PKT_IP && !(p.flags & LB_PKT_F_ENCAP) &&
+		    (p.proto == LB_PROTO_TCP || p.proto == LB_PROTO_UDP) && lt == LB_LT_ETHER &&
+		    p.nvlan == 0 && p.ip_ver == 4 && !(p.flags & LB_PKT_F_FRAG) && p.l4_off + 4 <= cut) {
+			CU_ASSERT_EQUAL(q, 0);
+			CU_ASSERT_EQUAL(lb_pkt_flow_key(&p, &kf), 0);
+			if (q == 0) {
+				CU_ASSERT(lb_addr_eq(&kp.saddr, &kf.saddr) && lb_addr_eq(&kp.daddr, &kf.daddr));
+				CU_ASSERT(kp.sport == kf.sport && kp.dport == kf.dport && kp.proto == kf.proto);
+				agreed++;
+			}
+		}
+		peeked += q == 0;
+		free(copy);
+	}
+	CU_ASSERT(agreed > 0 && peeked >= agreed);
+}
+
 static void test_linktypes(void)
 {
 	static const struct {
@@ -1409,6 +1458,7 @@ int test_wire_register(void)
 	    !CU_add_test(s, "every truncation is an error", test_truncation) ||
 	    !CU_add_test(s, "random mutations", test_mutations) ||
 	    !CU_add_test(s, "link types", test_linktypes) ||
+	    !CU_add_test(s, "flow peek agrees with the parse", test_peek_flow) ||
 	    !CU_add_test(s, "checksum vectors", test_csum_vectors) ||
 	    !CU_add_test(s, "L4 checksums of sample frames", test_csum_l4_frames) ||
 	    !CU_add_test(s, "csum_partial vs naive", test_csum_partial_naive) ||
