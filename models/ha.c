@@ -13,12 +13,35 @@
  *
  * A director has no address of its own in a scenario: its instances use
  * unicast_src_ip or mcast_src_ip when written, else 192.0.2.N (N = the
- * director's position, from 1), and the MAC 02:00:00:00:00:N. Tracked
- * interfaces stay up; tracked scripts succeed unless a `fail script` fault
- * says otherwise. A director's vrrp_sync_groups join its instances before
+ * director's position, from 1), and the MAC 02:00:00:00:00:N. A director's
+ * interfaces are the names its keepalived configuration uses (instance
+ * `interface`, track_interface, lvs_sync_daemon); each is one
+ * port on the shared segment, up until a `down interface` fault. Nothing
+ * leaves or arrives on a port that is down (adverts, GARPs, sync batches);
+ * the instance whose `interface` it is gets vrrp_instance_set_link (FAULT,
+ * without priority-0 adverts: they could not leave), those that track it
+ * lose their tracker (weight 0: FAULT, and a master in FAULT sends
+ * priority 0 on its own interface if that is still up; weighted: the
+ * priority moves). The clients' traffic does not see interfaces: it
+ * follows the VIPs, which a master in FAULT gives up.
+ *
+ * vrrp_scripts are not executed: each one tracked by an instance of a
+ * director "runs" every `interval` from the director's start (first run at
+ * once, as keepalived launches it at start-up) and exits at once, with
+ * success unless a `fail script` fault holds or, with lbsim_fail_probability
+ * P, a draw from its own random stream (director.NAME.vrrp_script.SCRIPT)
+ * says failure; the result goes through keepalived's rise/fall hysteresis
+ * (vrrp_script_status). Until the first result an instance tracking it
+ * with weight 0 is in FAULT (for no simulated time, unless that result is a
+ * failure). A crash or stop ends the runs; recover starts them afresh.
+ * A director's vrrp_sync_groups join its instances before
  * they start, without sync_group_tracking_weight (not modelled): a member's
  * FAULT takes the whole group out of MASTER, as in keepalived.
  *
+ * A crash or a stop of a director that is master of a VRID, or a master
+ * entering FAULT (a tracked script or interface failed, its own interface
+ * went down), opens a failover for that VRID; it ends when another director
+ * becomes master and the router has heard its GARP.
  * Each failover also counts the requests the clients lost while it lasted:
  * those failed or refused from the fault until one second after the router
  * learnt the new master (the end of the run if none ever took over).
@@ -55,6 +78,7 @@
 #include "algorithms/vrrp/vrrp.h"
 #include "models/model.h"
 #include "models/ctltimer.h"
+#include "sim/rng.h"
 #include "sim/xalloc.h"
 
 #define HA_SEGMENT_DELAY (50 * SIM_USEC)
@@ -79,15 +103,24 @@ struct ha_sync_msg {
 	struct ha_sync_ent e[HA_SYNC_BATCH];
 };
 
-/* One director as the VRRP code sees it: its env's context. */
+/* A director's interface: a port on the shared segment. */
+struct ha_if {
+	const char *name;	 /* the scenario's */
+	bool up;
+};
+
+/* One director of the HA world. */
 struct ha_dir {
 	struct ha *ha;
 	size_t idx;
-	struct lb_env env;
+	bool running;		 /* its keepalived: started and neither crashed nor stopped */
 	bool blocked;		 /* block vrrp: no VRRP frame in or out */
+	struct ha_if ifs[SCN_DIRECTOR_MAX_IFS];
+	size_t nifs;
 	/* lvs_sync_daemon: sync false = none */
 	bool sync;
 	int sync_id;
+	int sync_ifx;		 /* its interface in ifs */
 	struct ha_inst *sync_inst; /* NULL: master and backup the whole time */
 	struct ha_sync_ent pend[HA_SYNC_BATCH];
 	size_t npend;
@@ -96,15 +129,31 @@ struct ha_dir {
 	size_t nknown;		 /* words */
 };
 
+/* One vrrp_instance of a director; its env's context. */
 struct ha_inst {
 	struct ha *ha;
 	size_t dir;
+	int ifx;		 /* its `interface` in the director's ifs, -1: none */
+	struct lb_env env;
 	const struct scn_vrrp_instance *cfg;
 	struct vrrp_instance *vi;
 	enum vrrp_state st;	 /* as last reported */
 	struct lb_addr *vips, *evips;
 	struct vrrp_peer *peers;
 	struct vrrp_track_conf *track;
+};
+
+/* A vrrp_script some instance of director <dir> tracks. */
+struct ha_script {
+	struct ha *ha;
+	size_t dir;
+	const struct scn_vrrp_script *cfg;
+	struct vrrp_script_status st;
+	bool running;		 /* its director's keepalived runs */
+	bool failing;		 /* a `fail script` fault holds */
+	gsl_rng *rng;		 /* lbsim_fail_probability's draws, NULL when 0 */
+	struct lb_timer timer;	 /* the next run */
+	uint64_t runs, failures;
 };
 
 struct ha_vip {
@@ -144,6 +193,8 @@ struct ha {
 	size_t ninst;
 	struct vrrp_sync_group **groups;
 	size_t ngroups;
+	struct ha_script *scripts;
+	size_t nscripts;
 	struct ha_vip *vips;
 	size_t nvips;
 	bool *part;		 /* ndirs x ndirs: partitioned pairs */
@@ -162,24 +213,24 @@ struct ha {
 
 static int64_t ha_now(void *ctx)
 {
-	struct ha_dir *d = ctx;
+	struct ha_inst *in = ctx;
 
-	return sim_now(d->ha->w->sim);
+	return sim_now(in->ha->w->sim);
 }
 
 static void ha_timer_cancel(void *ctx, struct lb_timer *t)
 {
-	struct ha_dir *d = ctx;
+	struct ha_inst *in = ctx;
 
-	ctl_timer_cancel(d->ha->w->ctl, t);
+	ctl_timer_cancel(in->ha->w->ctl, t);
 }
 
 /* VRRP timers go with the world's other control-plane timers. */
 static void ha_timer_arm(void *ctx, struct lb_timer *t, int64_t at)
 {
-	struct ha_dir *d = ctx;
+	struct ha_inst *in = ctx;
 
-	ctl_timer_arm(d->ha->w->ctl, t, at, sim_now(d->ha->w->sim));
+	ctl_timer_arm(in->ha->w->ctl, t, at, sim_now(in->ha->w->sim));
 }
 
 static void ha_log(void *ctx, int level, const char *fmt, ...)
@@ -241,6 +292,26 @@ static void ha_arp_learn(struct ha *h, const struct lb_addr *vip, size_t dir)
 	}
 }
 
+/* Is interface <ifx> of <d> up? -1 (no interface named) always is. */
+static bool ha_if_up(const struct ha_dir *d, int ifx)
+{
+	return ifx < 0 || d->ifs[ifx].up;
+}
+
+/* The index of interface <name> in <d>, added if <add>; -1 if absent (or full). */
+static int ha_if_find(struct ha_dir *d, const char *name, bool add)
+{
+	if (!name)
+		return -1;
+	for (size_t i = 0; i < d->nifs; i++)
+		if (!strcmp(d->ifs[i].name, name))
+			return (int)i;
+	if (!add || d->nifs == SCN_DIRECTOR_MAX_IFS)
+		return -1;
+	d->ifs[d->nifs] = (struct ha_if){ .name = name, .up = true };
+	return (int)d->nifs++;
+}
+
 static bool ha_cut(const struct ha *h, size_t a, size_t b)
 {
 	return h->part[a * h->ndirs + b] || h->dirs[a].blocked || h->dirs[b].blocked;
@@ -258,7 +329,7 @@ static sim_time_t ha_frame_arrive(struct sim *sim, void *ctx, uint64_t arg)
 			struct ha_inst *in = &h->inst[i];
 
 			if (in->dir == fr->from || in->cfg->vrid != fr->vrid ||
-			    ha_cut(h, fr->from, in->dir))
+			    ha_cut(h, fr->from, in->dir) || !ha_if_up(&h->dirs[in->dir], in->ifx))
 				continue;
 			vrrp_instance_receive_frame(in->vi, fr->b, fr->len);
 		}
@@ -274,24 +345,37 @@ static void ha_frame_fin(void *ctx, uint64_t arg)
 
 /*
  * env->send: never delivered synchronously (the state machine may be in the
- * middle of a change); adverts go to the segment, GARPs to the router.
+ * middle of a change); adverts go to the segment, GARPs to the router,
+ * neither out of an interface that is down.
  */
 static void ha_send(void *ctx, int ifindex, const uint8_t *frame, size_t len)
 {
-	struct ha_dir *d = ctx;
-	struct ha *h = d->ha;
+	struct ha_inst *in = ctx;
+	struct ha *h = in->ha;
+	struct ha_dir *d = &h->dirs[in->dir];
 	struct ha_frame *fr;
 	struct vrrp_arp arp;
 	struct sim_handle sh;
 	bool garp = false;
 
-	(void)ifindex;
+	if (!ha_if_up(d, ifindex))
+		return;
 	if (len >= VRRP_ETH_HLEN && frame[12] == 0x08 && frame[13] == 0x06) {
 		if (vrrp_arp_decode(frame, len, &arp) || !vrrp_arp_is_garp(&arp))
 			return;
 		garp = true;
 	} else if (d->blocked || vrrp_frame_decode(frame, len, h->rx)) {
 		return; /* blocked, or an IPv6 neighbour advertisement: no ARP entry */
+	} else if (h->w->vrrp_tap) {
+		struct world_vrrp_pkt pkt = {
+			.director = h->w->dirs[d->idx].cfg->name,
+			.instance = in->cfg->name,
+			.ifname = in->ifx >= 0 ? d->ifs[in->ifx].name : NULL,
+			.vrid = h->rx->vrid,
+			.priority = h->rx->priority,
+		};
+
+		h->w->vrrp_tap(h->w->vrrp_tap_ctx, sim_now(h->w->sim), &pkt);
 	}
 	fr = xmalloc(sizeof(*fr) + len);
 	*fr = (struct ha_frame){ .ha = h, .from = d->idx, .garp = garp, .len = len };
@@ -352,7 +436,7 @@ static sim_time_t ha_sync_arrive(struct sim *sim, void *ctx, uint64_t arg)
 		struct ha_dir *d = &h->dirs[i];
 
 		if (i == m->from || !ha_sync_backup(d) || d->sync_id != id || h->w->dirs[i].down ||
-		    ha_cut(h, m->from, i))
+		    ha_cut(h, m->from, i) || !ha_if_up(d, d->sync_ifx))
 			continue;
 		for (size_t k = 0; k < m->n; k++)
 			ha_known_set(d, m->e[k].conn, !m->e[k].close);
@@ -379,6 +463,10 @@ static void ha_sync_send(struct ha_dir *d)
 
 	if (!d->npend)
 		return;
+	if (!ha_if_up(d, d->sync_ifx)) {
+		ha_sync_drop(d); /* the datagram cannot leave */
+		return;
+	}
 	m = xmalloc(sizeof(*m));
 	m->ha = h;
 	m->from = d->idx;
@@ -435,6 +523,21 @@ bool ha_conn_known(const struct ha *h, size_t dir, uint64_t conn)
 
 /* ---- callbacks ---- */
 
+/* Instance <in>, MASTER until now, leaves by a fault: its VRID fails over. */
+static void ha_failover_open(struct ha *h, const struct ha_inst *in)
+{
+	struct ha_failover *f;
+
+	h->fo = xrealloc(h->fo, (h->nfo + 1) * sizeof(*h->fo));
+	f = &h->fo[h->nfo++];
+	*f = (struct ha_failover){ .dir = in->dir, .vrid = (uint8_t)in->cfg->vrid, .new_dir = -1 };
+	f->r.fault_at_s = sim_time_to_sec(sim_now(h->w->sim));
+	f->r.detected_s = f->r.master_at_s = f->r.takeover_s = -1;
+	f->r.synced_connections = h->sync ? 0 : -1;
+	f->failed0 = h->w->failed;
+	f->refused0 = h->w->refused;
+}
+
 static void ha_note_state(struct ha_inst *in, enum vrrp_state from, enum vrrp_state to)
 {
 	struct ha *h = in->ha;
@@ -470,6 +573,9 @@ static void ha_note_state(struct ha_inst *in, enum vrrp_state from, enum vrrp_st
 		/* keepalived stops the sync master thread: its buffer is freed */
 		if (h->dirs[in->dir].sync_inst == in)
 			ha_sync_drop(&h->dirs[in->dir]);
+		/* a tracked script or interface failed: the VIPs must move */
+		if (to == VRRP_STATE_FAULT)
+			ha_failover_open(h, in);
 	}
 }
 
@@ -515,6 +621,15 @@ static uint8_t ha_auth(enum scn_vrrp_auth a)
 	}
 }
 
+/* The status vrrp_script <name> of <d> starts with: init_fail says DOWN. */
+static enum vrrp_track_status ha_script_init(const struct scn_director *d, const char *name)
+{
+	for (size_t i = 0; i < d->nscripts; i++)
+		if (!strcmp(d->scripts[i].name, name))
+			return d->scripts[i].init_fail ? VRRP_TRACK_DOWN : VRRP_TRACK_UNKNOWN;
+	return VRRP_TRACK_UNKNOWN;
+}
+
 /* scn_vrrp_instance -> vrrp_instance_conf of director <dir>; arrays go into <in>. */
 static void ha_conf(struct ha_inst *in, const struct scn_director *d, size_t dir,
 		    struct vrrp_instance_conf *c)
@@ -524,7 +639,7 @@ static void ha_conf(struct ha_inst *in, const struct scn_director *d, size_t dir
 
 	vrrp_instance_conf_init(c);
 	snprintf(c->name, sizeof(c->name), "%s", s->name);
-	c->ifindex = 0;
+	c->ifindex = in->ifx;
 	c->mac[0] = 0x02;
 	c->mac[5] = (uint8_t)(dir + 1);
 	if (s->unicast_src.af)
@@ -583,7 +698,8 @@ static void ha_conf(struct ha_inst *in, const struct scn_director *d, size_t dir
 		o->kind = script ? VRRP_TRACK_SCRIPT : VRRP_TRACK_INTERFACE;
 		o->weight = t->weight;
 		o->reverse = t->reverse;
-		o->init = VRRP_TRACK_UP;
+		/* interfaces start up; a script is unknown until its first run */
+		o->init = script ? ha_script_init(d, t->name) : VRRP_TRACK_UP;
 	}
 	c->track = in->track;
 	c->ntrack = nt;
@@ -626,6 +742,53 @@ static int ha_groups_new(struct ha *h, size_t dir, char *err, size_t errlen)
 }
 
 /*
+ * The interfaces director <sd>'s keepalived configuration names, all up:
+ * the same list `fault { down interface }` accepts (scenarios/lang).
+ */
+static void ha_ifs_new(struct ha_dir *d, const struct scn_director *sd)
+{
+	for (size_t i = 0; i < sd->ninstances; i++) {
+		const struct scn_vrrp_instance *v = &sd->instances[i];
+
+		ha_if_find(d, v->interface, true);
+		for (size_t k = 0; k < v->ntrack_if; k++)
+			ha_if_find(d, v->track_if[k].name, true);
+	}
+	ha_if_find(d, sd->vrrp.sync_if, true);
+}
+
+static void ha_script_fire(struct lb_timer *t);
+
+/* Director <dir>'s vrrp_scripts that some instance of it tracks (keepalived runs no other). */
+static void ha_scripts_new(struct ha *h, size_t dir)
+{
+	const struct scn_director *sd = h->w->dirs[dir].cfg;
+
+	for (size_t i = 0; i < sd->nscripts; i++) {
+		const struct scn_vrrp_script *sc = &sd->scripts[i];
+		struct ha_script *s;
+		bool tracked = false;
+
+		for (size_t k = 0; k < sd->ninstances && !tracked; k++)
+			for (size_t j = 0; j < sd->instances[k].ntrack_script && !tracked; j++)
+				tracked = !strcmp(sd->instances[k].track_script[j].name, sc->name);
+		if (!tracked)
+			continue;
+		h->scripts = xrealloc(h->scripts, (h->nscripts + 1) * sizeof(*h->scripts));
+		s = &h->scripts[h->nscripts++];
+		*s = (struct ha_script){ .ha = h, .dir = dir, .cfg = sc };
+		vrrp_script_status_init(&s->st, (int)sc->rise, (int)sc->fall, sc->init_fail);
+		if (sc->fail_probability > 0) {
+			char name[160];
+
+			snprintf(name, sizeof(name), "director.%s.vrrp_script.%s", sd->name,
+				 sc->name);
+			s->rng = rng_stream_new(h->w->seed, name);
+		}
+	}
+}
+
+/*
  * Build the VRRP instances of every director of <w> (not started). Returns
  * 0 and *out (NULL when no director has an instance; else owned by the
  * caller, freed with ha_free), or -EINVAL with a message in <err>.
@@ -659,9 +822,9 @@ int ha_new(struct world *w, struct ha **out, char *err, size_t errlen)
 
 		d->ha = h;
 		d->idx = i;
-		d->env = (struct lb_env){ .ctx = d, .now_ns = ha_now, .timer_arm = ha_timer_arm,
-					  .timer_cancel = ha_timer_cancel, .send = ha_send,
-					  .log = ha_log };
+		d->sync_ifx = -1;
+		ha_ifs_new(d, sd);
+		ha_scripts_new(h, i);
 		for (size_t k = 0; k < sd->ninstances; k++) {
 			struct ha_inst *in = &h->inst[h->ninst];
 			struct vrrp_callbacks cb = { .arg = in, .state = ha_state_cb,
@@ -669,9 +832,14 @@ int ha_new(struct world *w, struct ha **out, char *err, size_t errlen)
 			struct vrrp_instance_conf c;
 
 			*in = (struct ha_inst){ .ha = h, .dir = i, .cfg = &sd->instances[k] };
+			in->ifx = ha_if_find(d, in->cfg->interface, false);
+			in->env = (struct lb_env){ .ctx = in, .now_ns = ha_now,
+						   .timer_arm = ha_timer_arm,
+						   .timer_cancel = ha_timer_cancel, .send = ha_send,
+						   .log = ha_log };
 			ha_conf(in, sd, i, &c);
 			h->ninst++;
-			rc = vrrp_instance_new(&c, &d->env, &cb, &in->vi);
+			rc = vrrp_instance_new(&c, &in->env, &cb, &in->vi);
 			if (rc) {
 				snprintf(err, errlen, "%s:%d:%d: error: vrrp_instance %s: %s",
 					 in->cfg->loc.file, in->cfg->loc.line, in->cfg->loc.col,
@@ -694,10 +862,15 @@ int ha_new(struct world *w, struct ha **out, char *err, size_t errlen)
 			continue;
 		d->sync = h->sync = true;
 		d->sync_id = g->sync_id;
+		d->sync_ifx = ha_if_find(d, g->sync_if, false);
 		for (size_t k = 0; g->sync_inst && k < h->ninst; k++)
 			if (h->inst[k].dir == i && !strcmp(h->inst[k].cfg->name, g->sync_inst))
 				d->sync_inst = &h->inst[k];
 	}
+	/* h->scripts moves no more: the timers may point into it */
+	for (size_t i = 0; i < h->nscripts; i++)
+		h->scripts[i].timer = (struct lb_timer){ .fn = ha_script_fire,
+							 .data = &h->scripts[i] };
 	*out = h;
 	return 0;
 }
@@ -713,6 +886,12 @@ void ha_free(struct ha *h)
 		free(h->inst[i].peers);
 		free(h->inst[i].track);
 	}
+	for (size_t i = 0; i < h->nscripts; i++) {
+		if (h->scripts[i].running)
+			ctl_timer_cancel(h->w->ctl, &h->scripts[i].timer);
+		rng_stream_free(h->scripts[i].rng);
+	}
+	free(h->scripts);
 	for (size_t i = 0; i < h->ngroups; i++)
 		vrrp_sync_group_free(h->groups[i]);
 	free(h->groups);
@@ -728,11 +907,120 @@ void ha_free(struct ha *h)
 	free(h);
 }
 
-/* Start every instance, as keepalived does when the directors boot at time 0. */
+/* The instances of director <dir> that track script <s>: set their tracker to <st>. */
+static void ha_script_push(struct ha *h, const struct ha_script *s, enum vrrp_track_status st)
+{
+	for (size_t i = 0; i < h->ninst; i++) {
+		struct ha_inst *in = &h->inst[i];
+
+		if (in->dir != s->dir)
+			continue;
+		for (size_t k = 0; k < in->cfg->ntrack_script; k++)
+			if (!strcmp(in->cfg->track_script[k].name, s->cfg->name))
+				vrrp_instance_set_track_status(in->vi, in->cfg->ntrack_if + k, st);
+	}
+}
+
+/*
+ * One run of script <t->data>: it exits at once, failed while a `fail
+ * script` fault holds or when its lbsim_fail_probability draw says so (the
+ * draw is made on every run, so a fault does not shift the stream). The
+ * result goes through rise/fall; a change of status reaches the instances.
+ * The next run is `interval` later.
+ */
+static void ha_script_fire(struct lb_timer *t)
+{
+	struct ha_script *s = t->data;
+	struct ha *h = s->ha;
+	sim_time_t now = sim_now(h->w->sim);
+	enum vrrp_track_status before = vrrp_script_status_get(&s->st), after;
+	bool ok = true;
+
+	if (s->rng && gsl_rng_uniform(s->rng) < s->cfg->fail_probability)
+		ok = false;
+	if (s->failing)
+		ok = false;
+	s->runs++;
+	s->failures += !ok;
+	after = vrrp_script_status_result(&s->st, ok);
+	if (after != before)
+		ha_script_push(h, s, after);
+	ctl_timer_arm(h->w->ctl, &s->timer, now + (sim_time_t)s->cfg->interval_s * SIM_SEC, now);
+}
+
+/*
+ * Director <dir>'s keepalived starts (boot or recover): its scripts forget
+ * their results (init_fail: failed) and the instances tracking them hear
+ * so; the instances then start (FAULT for a weight-0 script still
+ * unknown); each script's first run is launched now, as an event after
+ * this one (and after faults due at this very time).
+ */
+static void ha_dir_start(struct ha *h, size_t dir)
+{
+	sim_time_t now = sim_now(h->w->sim);
+
+	h->dirs[dir].running = true;
+	for (size_t i = 0; i < h->nscripts; i++) {
+		struct ha_script *s = &h->scripts[i];
+
+		if (s->dir != dir)
+			continue;
+		vrrp_script_status_init(&s->st, (int)s->cfg->rise, (int)s->cfg->fall,
+					s->cfg->init_fail);
+		ha_script_push(h, s, vrrp_script_status_get(&s->st));
+	}
+	for (size_t i = 0; i < h->ninst; i++)
+		if (h->inst[i].dir == dir)
+			vrrp_instance_start(h->inst[i].vi);
+	for (size_t i = 0; i < h->nscripts; i++) {
+		struct ha_script *s = &h->scripts[i];
+
+		if (s->dir != dir)
+			continue;
+		s->running = true;
+		ctl_timer_arm(h->w->ctl, &s->timer, now, now);
+	}
+}
+
+/* Director <dir>'s keepalived dies or stops: its scripts run no more. */
+static void ha_dir_scripts_stop(struct ha *h, size_t dir)
+{
+	h->dirs[dir].running = false;
+	for (size_t i = 0; i < h->nscripts; i++) {
+		struct ha_script *s = &h->scripts[i];
+
+		if (s->dir != dir || !s->running)
+			continue;
+		ctl_timer_cancel(h->w->ctl, &s->timer);
+		s->running = false;
+	}
+}
+
+/*
+ * Runs of vrrp_script <script> of director <dir> so far into *runs, and the
+ * failed ones into *failures. Returns 0, or -ENOENT when no instance of
+ * that director tracks such a script (it never runs).
+ */
+int ha_script_counts(const struct ha *h, const char *dir, const char *script, uint64_t *runs,
+		     uint64_t *failures)
+{
+	for (size_t i = 0; i < h->nscripts; i++) {
+		const struct ha_script *s = &h->scripts[i];
+
+		if (!strcmp(h->w->dirs[s->dir].cfg->name, dir) && !strcmp(s->cfg->name, script)) {
+			*runs = s->runs;
+			*failures = s->failures;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Start every director's keepalived, as when the directors boot at time 0. */
 void ha_start(struct ha *h)
 {
-	for (size_t i = 0; i < h->ninst; i++)
-		vrrp_instance_start(h->inst[i].vi);
+	for (size_t i = 0; i < h->ndirs; i++)
+		ha_dir_start(h, i);
 }
 
 static int ha_dir_find(const struct ha *h, const char *name)
@@ -744,36 +1032,48 @@ static int ha_dir_find(const struct ha *h, const char *name)
 }
 
 /* Director <dir> crashes or stops now: each VRID it is master of fails over. */
-static void ha_failover_open(struct ha *h, size_t dir)
+static void ha_failover_open_dir(struct ha *h, size_t dir)
 {
-	for (size_t i = 0; i < h->ninst; i++) {
-		struct ha_inst *in = &h->inst[i];
-		struct ha_failover *f;
-
-		if (in->dir != dir || in->st != VRRP_STATE_MASTER)
-			continue;
-		h->fo = xrealloc(h->fo, (h->nfo + 1) * sizeof(*h->fo));
-		f = &h->fo[h->nfo++];
-		*f = (struct ha_failover){ .dir = dir, .vrid = (uint8_t)in->cfg->vrid, .new_dir = -1 };
-		f->r.fault_at_s = sim_time_to_sec(sim_now(h->w->sim));
-		f->r.detected_s = f->r.master_at_s = f->r.takeover_s = -1;
-		f->r.synced_connections = h->sync ? 0 : -1;
-		f->failed0 = h->w->failed;
-		f->refused0 = h->w->refused;
-	}
+	for (size_t i = 0; i < h->ninst; i++)
+		if (h->inst[i].dir == dir && h->inst[i].st == VRRP_STATE_MASTER)
+			ha_failover_open(h, &h->inst[i]);
 }
 
-/* Script <name> on director <dir> now fails (or succeeds again). */
-static void ha_script(struct ha *h, int dir, const char *name, bool up)
+/* Script <name> of director <dir> fails from its next run on (or succeeds again). */
+static void ha_script(struct ha *h, int dir, const char *name, bool failing)
 {
+	for (size_t i = 0; i < h->nscripts; i++)
+		if ((int)h->scripts[i].dir == dir && !strcmp(h->scripts[i].cfg->name, name))
+			h->scripts[i].failing = failing;
+}
+
+/*
+ * Interface <name> of director <dir> goes down or up now. First the
+ * instances on it (their link), then those tracking it, so that a master
+ * dragged into FAULT by its sync group sends its priority-0 advert only on
+ * an interface that still works.
+ */
+static void ha_iface(struct ha *h, int dir, const char *name, bool up)
+{
+	struct ha_dir *d = &h->dirs[dir];
+	int ifx = ha_if_find(d, name, false);
+
+	if (ifx < 0 || d->ifs[ifx].up == up)
+		return;
+	d->ifs[ifx].up = up;
+	if (!up && d->sync_ifx == ifx)
+		ha_sync_drop(d);
+	for (size_t i = 0; i < h->ninst; i++)
+		if ((int)h->inst[i].dir == dir && h->inst[i].ifx == ifx)
+			vrrp_instance_set_link(h->inst[i].vi, up);
 	for (size_t i = 0; i < h->ninst; i++) {
 		struct ha_inst *in = &h->inst[i];
 
 		if ((int)in->dir != dir)
 			continue;
-		for (size_t k = 0; k < in->cfg->ntrack_script; k++)
-			if (!strcmp(in->cfg->track_script[k].name, name))
-				vrrp_instance_set_track(in->vi, in->cfg->ntrack_if + k, up);
+		for (size_t k = 0; k < in->cfg->ntrack_if; k++)
+			if (!strcmp(in->cfg->track_if[k].name, name))
+				vrrp_instance_set_track(in->vi, k, up);
 	}
 }
 
@@ -781,7 +1081,8 @@ static void ha_script(struct ha *h, int dir, const char *name, bool up)
  * A fault of the scenario happens now (world_fault has already marked a
  * crashed or stopped director down): crash kills its instances (no advert,
  * the VIPs stay where they were), stop sends the priority-0 advert, recover
- * restarts them; the VRRP faults act on the segment and the scripts.
+ * restarts them; the VRRP faults act on the segment, the scripts and the
+ * directors' interfaces.
  */
 void ha_fault(struct ha *h, const struct scn_fault *f)
 {
@@ -792,9 +1093,10 @@ void ha_fault(struct ha *h, const struct scn_fault *f)
 	case SCN_FAULT_STOP_DIRECTOR:
 		if (a < 0)
 			break;
-		ha_failover_open(h, (size_t)a);
+		ha_failover_open_dir(h, (size_t)a);
 		/* the sync threads stop: what is pending is lost (the table survives) */
 		ha_sync_drop(&h->dirs[a]);
+		ha_dir_scripts_stop(h, (size_t)a);
 		for (size_t i = 0; i < h->ninst; i++) {
 			struct ha_inst *in = &h->inst[i];
 
@@ -810,9 +1112,9 @@ void ha_fault(struct ha *h, const struct scn_fault *f)
 		}
 		break;
 	case SCN_FAULT_RECOVER_DIRECTOR:
-		for (size_t i = 0; a >= 0 && i < h->ninst; i++)
-			if ((int)h->inst[i].dir == a)
-				vrrp_instance_start(h->inst[i].vi);
+		/* a keepalived that runs is left alone */
+		if (a >= 0 && !h->dirs[a].running)
+			ha_dir_start(h, (size_t)a);
 		break;
 	case SCN_FAULT_PARTITION:
 		b = ha_dir_find(h, f->name2);
@@ -833,7 +1135,13 @@ void ha_fault(struct ha *h, const struct scn_fault *f)
 	case SCN_FAULT_RECOVER_SCRIPT:
 		b = ha_dir_find(h, f->name2);
 		if (b >= 0)
-			ha_script(h, b, f->name, f->kind == SCN_FAULT_RECOVER_SCRIPT);
+			ha_script(h, b, f->name, f->kind == SCN_FAULT_FAIL_SCRIPT);
+		break;
+	case SCN_FAULT_DOWN_INTERFACE:
+	case SCN_FAULT_UP_INTERFACE:
+		b = ha_dir_find(h, f->name2);
+		if (b >= 0)
+			ha_iface(h, b, f->name, f->kind == SCN_FAULT_UP_INTERFACE);
 		break;
 	default:
 		break;

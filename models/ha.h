@@ -29,5 +29,7 @@ void ha_conn_close(struct ha *h, size_t dir, uint64_t conn);
 bool ha_conn_known(const struct ha *h, size_t dir, uint64_t conn);
 void ha_count_synced(struct ha *h);
 void ha_fill_result(const struct ha *h, struct run_result *r);
+int ha_script_counts(const struct ha *h, const char *dir, const char *script, uint64_t *runs,
+		     uint64_t *failures);
 
 #endif /* LBSIM_MODELS_HA_H */

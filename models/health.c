@@ -12,7 +12,11 @@
  * full, and nothing at all when the server is down or its link cut, so the
  * checker's connect_timeout decides, as with a blackholed real server.
  * HTTP_GET/SSL_GET get status 200 and the body the url expects; MISC_CHECK's
- * script exits 0, or 1 when the server is down. The checker's verdicts act
+ * script is not run: it exits 0, or 1 when the server is down or, with
+ * lbsim_fail_probability P, when a draw from the checker's own stream
+ * (director.D.vs.VS.rs.RS.misc.K, K its place among the real server's
+ * checkers) falls below P, drawn on every run whatever the server's state so
+ * that faults shift no draw. The checker's verdicts act
  * on the IPVS service the traffic uses: a failed real server's destination
  * is deleted (IPVS keeps it in the trash, with its connections, so
  * models/client.c's pointers stay valid), or set to weight 0 with
@@ -46,6 +50,9 @@ struct health_probe {
 	struct check_result res;
 	struct sim_handle ev;
 	bool pending;
+	double fail_p;			/* MISC lbsim_fail_probability */
+	gsl_rng *fail_rng;		/* its draws; NULL when fail_p is 0 */
+	uint64_t runs, failures;	/* MISC script runs, and those that exited non-zero */
 };
 
 struct health {
@@ -142,8 +149,12 @@ static void health_probe_start(void *ctx, struct check_checker *ck, int rs, int 
 	memset(&p->res, 0, sizeof(p->res));
 	if (c->kind == CHECK_MISC) {
 		/* the script runs on the director: it always exits */
+		bool fail = p->fail_rng && gsl_rng_uniform(p->fail_rng) < p->fail_p;
+
 		p->res.outcome = CHECK_RESULT_EXIT;
-		p->res.exit_code = up ? 0 : 1;
+		p->res.exit_code = up && !fail ? 0 : 1;
+		p->runs++;
+		p->failures += p->res.exit_code != 0;
 	} else if (!up) {
 		return;
 	} else if (ans == HEALTH_ANSWER_REFUSED) {
@@ -324,8 +335,21 @@ int health_new_host(const struct health_host *host, struct health **out, char *e
 		const struct scn_rs *r = &c->rs[i];
 
 		h->ck_base[i] = n;
-		for (size_t k = 0; k < r->ncheckers; k++)
+		for (size_t k = 0; k < r->ncheckers; k++) {
+			struct health_probe *p = &h->probes[n + k];
+
 			h->cks[n + k] = r->checkers[k].conf;
+			p->fail_p = r->checkers[k].fail_probability;
+			if (r->checkers[k].conf.kind == CHECK_MISC && p->fail_p > 0) {
+				char rs[LB_ADDR_STRLEN + 8], vs[LB_ADDR_STRLEN + 8], sn[200];
+
+				lb_addr_port_fmt(&r->addr, r->port, rs, sizeof(rs));
+				lb_addr_port_fmt(&c->addr, c->port, vs, sizeof(vs));
+				snprintf(sn, sizeof(sn), "director.%s.vs.%s.rs.%s.misc.%zu",
+					 host->dir_name, vs, rs, k);
+				p->fail_rng = rng_stream_new(host->seed, sn);
+			}
+		}
 		check_rs_conf_init(&rc[i]);
 		lb_addr_port_fmt(&r->addr, r->port, rc[i].name, sizeof(rc[i].name));
 		rc[i].weight = r->weight;
@@ -399,14 +423,34 @@ void health_start(struct health *h)
 	}
 }
 
+/*
+ * MISC_CHECK scripts of real server <rs> (checker <ci> of it) run so far
+ * into *runs, and those that exited non-zero into *failures. Returns 0, or
+ * -EINVAL when <h> is NULL or has no such checker.
+ */
+int health_misc_counts(const struct health *h, size_t rs, size_t ci, uint64_t *runs,
+		       uint64_t *failures)
+{
+	const struct health_probe *p;
+
+	if (!h || rs >= h->host.cfg->nrs || ci >= h->host.cfg->rs[rs].ncheckers)
+		return -EINVAL;
+	p = &h->probes[h->ck_base[rs] + ci];
+	*runs = p->runs;
+	*failures = p->failures;
+	return 0;
+}
+
 /* Free <h> (NULL accepted): its timers and probes are cancelled, IPVS is left as is. */
 void health_free(struct health *h)
 {
 	if (!h)
 		return;
-	for (size_t i = 0; i < h->ncks; i++)
+	for (size_t i = 0; i < h->ncks; i++) {
 		if (h->probes[i].pending)
 			sim_cancel(h->host.sim, h->probes[i].ev);
+		rng_stream_free(h->probes[i].fail_rng);
+	}
 	check_vs_free(h->cv);
 	rng_stream_free(h->rng);
 	free(h->cks);

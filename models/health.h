@@ -63,6 +63,8 @@ int health_new(struct mvs *v, struct health **out, char *err, size_t errlen);
 int health_new_host(const struct health_host *host, struct health **out, char *err,
 		    size_t errlen);
 void health_start(struct health *h);
+int health_misc_counts(const struct health *h, size_t rs, size_t ci, uint64_t *runs,
+		       uint64_t *failures);
 void health_free(struct health *h);
 
 #endif /* LBSIM_MODELS_HEALTH_H */

@@ -260,6 +260,8 @@ struct world {
 	uint64_t births;
 	world_tap_fn *tap;
 	void *tap_ctx;
+	world_vrrp_tap_fn *vrrp_tap;
+	void *vrrp_tap_ctx;
 	struct ha *ha;		 /* VRRP, NULL when no director runs it (models/ha.c) */
 };
 

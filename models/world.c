@@ -209,6 +209,8 @@ int world_new(const struct scenario *scn, const struct world_opts *opts, struct 
 	if (opts) {
 		w->tap = opts->tap;
 		w->tap_ctx = opts->tap_ctx;
+		w->vrrp_tap = opts->vrrp_tap;
+		w->vrrp_tap_ctx = opts->vrrp_tap_ctx;
 	}
 
 	w->links = xcalloc(scn->nlinks ? scn->nlinks : 1, sizeof(*w->links));

@@ -42,6 +42,21 @@ struct world_tap_pkt {
 
 typedef void world_tap_fn(void *ctx, sim_time_t at, const struct world_tap_pkt *pkt);
 
+/*
+ * A VRRP advert a director's instance puts on the HA segment (models/ha.c),
+ * at the time it is sent: not those an interface that is down, a `block
+ * vrrp` or a stopped process keep in. For tests and traces.
+ */
+struct world_vrrp_pkt {
+	const char *director;
+	const char *instance;
+	const char *ifname;	      /* the instance's interface, NULL when it names none */
+	uint8_t vrid;
+	uint8_t priority;	      /* 0: the master leaves (stop, FAULT) */
+};
+
+typedef void world_vrrp_tap_fn(void *ctx, sim_time_t at, const struct world_vrrp_pkt *pkt);
+
 struct world_opts {
 	const char *algo;	      /* replaces every lb_algo when not NULL */
 	uint64_t seed;		      /* used when seed_set, else the scenario's */
@@ -50,6 +65,8 @@ struct world_opts {
 	void *progress_ctx;
 	world_tap_fn *tap;	      /* may be NULL */
 	void *tap_ctx;
+	world_vrrp_tap_fn *vrrp_tap;  /* may be NULL */
+	void *vrrp_tap_ctx;
 };
 
 int world_new(const struct scenario *scn, const struct world_opts *opts, struct world **out,

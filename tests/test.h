@@ -82,5 +82,6 @@ int test_packet_register(void);
 int test_pcapfeed_register(void);
 int test_ha_register(void);
 int test_ha_prop_register(void);
+int test_ha_spec_register(void);
 
 #endif /* LBSIM_TESTS_TEST_H */

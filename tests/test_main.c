@@ -40,6 +40,7 @@ static const struct {
 	{ "vrrp", test_vrrp_register },
 	{ "ha", test_ha_register },
 	{ "ha_prop", test_ha_prop_register },
+	{ "ha_spec", test_ha_spec_register },
 	{ "check", test_check_register },
 	{ "packet", test_packet_register },
 	{ "pcapfeed", test_pcapfeed_register },

@@ -1251,9 +1251,22 @@ void vrrp_instance_kill(struct vrrp_instance *vi)
  */
 int vrrp_instance_set_track(struct vrrp_instance *vi, size_t idx, bool up)
 {
-	if (idx >= vi->conf.ntrack)
+	return vrrp_instance_set_track_status(vi, idx, up ? VRRP_TRACK_UP : VRRP_TRACK_DOWN);
+}
+
+/*
+ * vrrp_instance_set_track_status - as vrrp_instance_set_track, with UNKNOWN
+ * allowed too: a keepalived process that restarts knows none of its
+ * vrrp_scripts' results until their first run (weight 0: FAULT meanwhile;
+ * weighted: no contribution). Returns 0, or -EINVAL for a bad index or status.
+ */
+int vrrp_instance_set_track_status(struct vrrp_instance *vi, size_t idx,
+				   enum vrrp_track_status st)
+{
+	if (idx >= vi->conf.ntrack || (st != VRRP_TRACK_UNKNOWN && st != VRRP_TRACK_UP &&
+				       st != VRRP_TRACK_DOWN))
 		return -EINVAL;
-	vi->track_status[idx] = up ? VRRP_TRACK_UP : VRRP_TRACK_DOWN;
+	vi->track_status[idx] = st;
 	vi_update(vi);
 	return 0;
 }

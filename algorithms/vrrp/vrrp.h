@@ -158,6 +158,8 @@ enum vrrp_rx_verdict vrrp_instance_receive(struct vrrp_instance *vi,
 enum vrrp_rx_verdict vrrp_instance_receive_frame(struct vrrp_instance *vi, const uint8_t *frame,
 						 size_t len);
 int vrrp_instance_set_track(struct vrrp_instance *vi, size_t idx, bool up);
+int vrrp_instance_set_track_status(struct vrrp_instance *vi, size_t idx,
+				   enum vrrp_track_status st);
 void vrrp_instance_set_link(struct vrrp_instance *vi, bool up);
 
 enum vrrp_state vrrp_instance_state(const struct vrrp_instance *vi);

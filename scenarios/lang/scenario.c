@@ -1143,6 +1143,20 @@ static int scn_kad_flag(struct scn_ctx *ctx, const struct lex_node *n, bool *out
 	return 0;
 }
 
+/*
+ * "lbsim_fail_probability P" (lbsim's own keyword, in vrrp_script and
+ * MISC_CHECK: their commands are not run, each run fails with probability
+ * P, 0..1 or a percentage). Returns 0 or -EINVAL.
+ */
+static int scn_fail_probability(struct scn_ctx *ctx, const struct lex_node *n, double *out)
+{
+	if (scn_need_args(ctx, n, 1, 1, "a probability 0..1 (or a percentage like 5%)"))
+		return -EINVAL;
+	if (units_fraction(n->tok[1].text, out, ctx->ubuf, sizeof(ctx->ubuf)))
+		return scn_error(ctx, &n->tok[1].loc, "%s: %s", n->tok[0].text, ctx->ubuf);
+	return 0;
+}
+
 /* ---- health checkers (spec/vrrp-keepalived.md 4.7, 4.8) ---- */
 
 static const char *const kad_checker_names[CHECK_KIND_COUNT] = {
@@ -1335,6 +1349,9 @@ static int scn_bind_checker(struct scn_ctx *ctx, const struct lex_node *n, int k
 				return -EINVAL;
 		} else if (kind == CHECK_MISC && !strcmp(kw, "misc_dynamic")) {
 			if (scn_kad_flag(ctx, s, &c->misc_dynamic))
+				return -EINVAL;
+		} else if (kind == CHECK_MISC && !strcmp(kw, "lbsim_fail_probability")) {
+			if (scn_fail_probability(ctx, s, &ck->fail_probability))
 				return -EINVAL;
 		} else if (scn_in_list(kad_checker_keywords, kw)) {
 			scn_warn_unmodelled(ctx, &s->tok[0]);
@@ -2496,6 +2513,8 @@ static int scn_bind_vrrp_script(struct scn_ctx *ctx, size_t didx, const struct l
 		} else if (!strcmp(kw, "init_fail")) {
 			ret = scn_need_args(ctx, s, 0, 0, "no value");
 			sc.init_fail = true;
+		} else if (!strcmp(kw, "lbsim_fail_probability")) {
+			ret = scn_fail_probability(ctx, s, &sc.fail_probability);
 		} else {
 			ret = scn_error(ctx, &s->tok[0].loc, "unknown keyword '%s' in vrrp_script", kw);
 		}
@@ -3250,6 +3269,63 @@ static int scn_fault_director(struct scn_ctx *ctx, const struct lex_token *t, ch
 }
 
 /*
+ * Add <name> (NULL is skipped) to the <n> interface names in <v> unless it
+ * is there; at most <cap>. Returns the new count.
+ */
+static size_t scn_if_add(const char **v, size_t n, size_t cap, const char *name)
+{
+	if (!name)
+		return n;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], name))
+			return n;
+	if (n < cap)
+		v[n++] = name;
+	return n;
+}
+
+/*
+ * Interface <t> of director <dir> (already checked) into <out>. A
+ * director's interfaces are those its keepalived configuration names:
+ * vrrp_instance `interface`, track_interface and lvs_sync_daemon (a VIP's
+ * `dev` alone does not count: nothing would follow its state). Returns 0,
+ * or -EINVAL listing them.
+ */
+static int scn_fault_interface(struct scn_ctx *ctx, const struct lex_token *t, const char *dir,
+			       char **out)
+{
+	const struct scn_director *d = NULL;
+	const char *names[SCN_DIRECTOR_MAX_IFS];
+	char list[256];
+	size_t n = 0, used = 0;
+
+	for (size_t i = 0; i < ctx->scn->ndirectors && !d; i++)
+		if (!strcmp(ctx->scn->directors[i].name, dir))
+			d = &ctx->scn->directors[i];
+	for (size_t i = 0; i < d->ninstances; i++) {
+		const struct scn_vrrp_instance *v = &d->instances[i];
+
+		n = scn_if_add(names, n, SCN_DIRECTOR_MAX_IFS, v->interface);
+		for (size_t k = 0; k < v->ntrack_if; k++)
+			n = scn_if_add(names, n, SCN_DIRECTOR_MAX_IFS, v->track_if[k].name);
+	}
+	n = scn_if_add(names, n, SCN_DIRECTOR_MAX_IFS, d->vrrp.sync_if);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], t->text)) {
+			*out = xstrdup(t->text);
+			return 0;
+		}
+	list[0] = '\0';
+	for (size_t i = 0; i < n && used < sizeof(list); i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+					 names[i]);
+	return scn_error(ctx, &t->loc,
+			 "fault: director '%s' has no interface '%s' (its keepalived configuration "
+			 "names %s)",
+			 dir, t->text, n ? list : "none");
+}
+
+/*
  * One line of a fault block into <f>: `at TIME VERB ARGS` (see enum
  * scn_fault_kind). Returns 0, or -EINVAL with the line's position.
  */
@@ -3267,7 +3343,7 @@ static int scn_bind_fault(struct scn_ctx *ctx, const struct lex_node *n, struct 
 	if (units_duration(t->text, &f->at_ns, why, sizeof(why)))
 		return scn_error(ctx, &t->loc, "fault: %s", why);
 	if (!(v = scn_fault_tok(ctx, n, 2, "what happens (crash, stop, recover, fail, weight, "
-					    "loss, cut, heal, partition, block, unblock)")))
+					    "loss, cut, heal, partition, block, unblock, down, up)")))
 		return -EINVAL;
 	if ((!strcmp(v->text, "crash") || !strcmp(v->text, "stop") || !strcmp(v->text, "recover")) &&
 	    n->ntok > 3 && !strcmp(n->tok[3].text, "director")) {
@@ -3299,6 +3375,18 @@ static int scn_bind_fault(struct scn_ctx *ctx, const struct lex_node *n, struct 
 		if (n->ntok != 7 || strcmp(n->tok[5].text, "on"))
 			return scn_error(ctx, &a->loc, "fault: expected 'script NAME on DIRECTOR'");
 		return scn_fault_director(ctx, &n->tok[6], &f->name2);
+	}
+	if ((!strcmp(v->text, "down") || !strcmp(v->text, "up")) && n->ntok > 3 &&
+	    !strcmp(n->tok[3].text, "interface")) {
+		f->kind = v->text[0] == 'd' ? SCN_FAULT_DOWN_INTERFACE : SCN_FAULT_UP_INTERFACE;
+		if (!(a = scn_fault_tok(ctx, n, 4, "an interface name")))
+			return -EINVAL;
+		if (n->ntok != 7 || strcmp(n->tok[5].text, "on"))
+			return scn_error(ctx, &a->loc, "fault: expected '%s interface NAME on DIRECTOR'",
+					 v->text);
+		if (scn_fault_director(ctx, &n->tok[6], &f->name2))
+			return -EINVAL;
+		return scn_fault_interface(ctx, a, f->name2, &f->name);
 	}
 	if (!strcmp(v->text, "weight")) {
 		f->kind = SCN_FAULT_WEIGHT;
@@ -3361,7 +3449,7 @@ static int scn_bind_fault(struct scn_ctx *ctx, const struct lex_node *n, struct 
 			 "fault: unknown '%s'; expected crash|stop|recover director NAME, "
 			 "fail|recover server ADDR, weight IP:PORT W, loss LINK PCT, cut|heal link "
 			 "NAME, partition DIR DIR, heal, block|unblock vrrp DIR, fail|recover script "
-			 "NAME on DIR",
+			 "NAME on DIR, down|up interface IF on DIR",
 			 v->text);
 }
 
@@ -3369,7 +3457,10 @@ static int scn_bind_fault(struct scn_ctx *ctx, const struct lex_node *n, struct 
 static int scn_bind_faults(struct scn_ctx *ctx, const struct lex_node *n)
 {
 	struct scenario *scn = ctx->scn;
+	size_t ninst = 0;
 
+	for (size_t d = 0; d < scn->ndirectors; d++)
+		ninst += scn->directors[d].ninstances;
 	for (size_t k = 0; k < n->nkids; k++) {
 		const struct lex_node *l = &n->kids[k];
 		struct scn_fault *f;
@@ -3385,6 +3476,12 @@ static int scn_bind_faults(struct scn_ctx *ctx, const struct lex_node *n)
 		f->text = xstrdup(text);
 		if (scn_bind_fault(ctx, l, f))
 			return -EINVAL;
+		/* the kinds from PARTITION on act on VRRP adverts and scripts (models/ha.c) */
+		if (f->kind >= SCN_FAULT_PARTITION && !ninst)
+			scn_warn(ctx, &f->loc,
+				 "fault '%s' acts on VRRP, but no director runs a vrrp_instance "
+				 "(ignored)",
+				 f->text);
 		if (f->at_ns >= scn->sim.duration_ns)
 			scn_warn(ctx, &f->loc, "fault '%s' is at or after the end of the simulation",
 				 f->text);
@@ -3402,19 +3499,8 @@ static int scn_check(struct scn_ctx *ctx)
 	char list[512];
 	size_t ll = 0;
 
-	size_t ninst = 0;
-
-	for (size_t d = 0; d < scn->ndirectors; d++) {
+	for (size_t d = 0; d < scn->ndirectors; d++)
 		nvs += scn->directors[d].nvs;
-		ninst += scn->directors[d].ninstances;
-	}
-	/* The kinds from PARTITION on act on VRRP adverts and scripts (models/ha.c). */
-	for (size_t i = 0; i < scn->nfaults && !ninst; i++)
-		if (scn->faults[i].kind >= SCN_FAULT_PARTITION)
-			scn_warn(ctx, &scn->faults[i].loc,
-				 "fault '%s' acts on VRRP, but no director runs a vrrp_instance "
-				 "(ignored)",
-				 scn->faults[i].text);
 	if (!nvs) {
 		struct scn_loc top = { lexer_intern(ctx->lx, scn->path), 1, 1 };
 

@@ -118,6 +118,7 @@ struct scn_link {
 struct scn_checker {
 	struct check_conf conf;
 	char misc_path[128];	   /* MISC_CHECK: informational, the script is simulated */
+	double fail_probability;   /* MISC_CHECK lbsim_fail_probability: a run fails, 0..1 */
 	struct scn_loc loc;
 };
 
@@ -288,6 +289,7 @@ struct scn_vrrp_script {
 	unsigned rise, fall;		/* >= 1, default 1 */
 	char *user;			/* NULL: script_user */
 	bool init_fail;
+	double fail_probability;	/* lbsim_fail_probability: a run fails, 0..1 */
 	struct scn_loc loc;
 };
 
@@ -300,6 +302,13 @@ struct scn_vrrp_sync_group {
 	struct scn_vrrp_notify notify;
 	struct scn_loc loc;
 };
+
+/*
+ * The interfaces a director has are the names its keepalived configuration
+ * uses (instance interface, track_interface, lvs_sync_daemon), the
+ * first this many of them (`fault { down|up interface }`, models/ha.c).
+ */
+#define SCN_DIRECTOR_MAX_IFS 32
 
 struct scn_director {
 	char *name;
@@ -358,6 +367,8 @@ enum scn_fault_kind {
 	SCN_FAULT_UNBLOCK_VRRP,	      /* unblock vrrp DIR */
 	SCN_FAULT_FAIL_SCRIPT,	      /* fail script NAME on DIR */
 	SCN_FAULT_RECOVER_SCRIPT,     /* recover script NAME on DIR */
+	SCN_FAULT_DOWN_INTERFACE,     /* down interface IF on DIR (VRRP, GARP, sync frames) */
+	SCN_FAULT_UP_INTERFACE,	      /* up interface IF on DIR */
 	/* count, keep last */
 	SCN_FAULT_KIND_COUNT
 };
@@ -365,8 +376,9 @@ enum scn_fault_kind {
 struct scn_fault {
 	sim_time_t at_ns;
 	enum scn_fault_kind kind;
-	char *name;		      /* director, link or script */
-	char *name2;		      /* partition's second director; the script's director */
+	char *name;		      /* director, link, script or interface */
+	char *name2;		      /* partition's second director; the script's or
+					 interface's director */
 	struct lb_addr addr;	      /* server */
 	uint16_t port;		      /* weight: the real server's port */
 	double value;		      /* weight, or loss as a fraction */

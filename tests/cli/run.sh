@@ -226,5 +226,11 @@ for f in $(find scenarios -name '*.conf' | sort); do
 	esac
 done
 
+# ---- HA demonstrations under tests/data/ha: their expects hold ----
+for f in tests/data/ha/*.conf; do
+	[ -f "$f" ] || continue
+	expect_status 0 "ha demonstration $f" -- run "$f" --out "$T/ha" --no-plots
+done
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

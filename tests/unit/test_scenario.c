@@ -970,6 +970,16 @@ static void test_bad_files(void)
 		{ "vrrp_vip_family.conf", "6:3", "VIP is IPv6 but the instance is IPv4" },
 		{ "vrrp_sync_daemon_inst.conf", "2:2",
 		  "lvs_sync_daemon: no vrrp_instance named 'VI_X'" },
+		{ "fault_interface.conf", "15:24",
+		  "fault: director 'lb1' has no interface 'eth9' (its keepalived configuration "
+		  "names eth0, eth1)" },
+		{ "fault_interface_dir.conf", "12:30", "fault: no director 'lb9'" },
+		{ "fault_interface_syntax.conf", "12:24",
+		  "fault: expected 'down interface NAME on DIRECTOR'" },
+		{ "vrrp_fail_probability.conf", "3:25",
+		  "lbsim_fail_probability: expected a fraction 0..1 or a percentage" },
+		{ "misc_fail_probability.conf", "6:27",
+		  "lbsim_fail_probability: expected a fraction 0..1 or a percentage" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -992,6 +1002,31 @@ static void test_bad_files(void)
 			CU_FAIL("bad scenario message");
 		}
 	}
+}
+
+/*
+ * VRRP faults: interface faults name the interface and its director; a
+ * VRRP fault in a scenario without vrrp_instance warns (once per fault, the
+ * crash of a director does not).
+ */
+static void test_vrrp_faults(void)
+{
+	struct scenario *scn = load(TEST_DATA_DIR "/ha/nat-sync-link.conf", NULL, 0);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	CU_ASSERT_EQUAL_FATAL(scn->nfaults, 2);
+	CU_ASSERT_EQUAL(scn->faults[0].kind, SCN_FAULT_DOWN_INTERFACE);
+	CU_ASSERT_EQUAL(scn->faults[1].kind, SCN_FAULT_UP_INTERFACE);
+	CU_ASSERT_STRING_EQUAL(scn->faults[0].name, "eth1");
+	CU_ASSERT_STRING_EQUAL(scn->faults[0].name2, "lb1");
+	CU_ASSERT_EQUAL(scn->faults[1].at_ns, 30300 * SIM_MSEC);
+	CU_ASSERT_EQUAL(count_warnings(scn, "acts on VRRP"), 0);
+	scenario_free(scn);
+	scn = load(SCN_DIR "/vrrp-fault-noinst.conf", NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	CU_ASSERT_EQUAL(count_warnings(scn, "acts on VRRP"), 1);
+	CU_ASSERT_EQUAL(count_warnings(scn, ":8:2: warning: fault 'at 10s block vrrp director'"), 1);
+	scenario_free(scn);
 }
 
 static void test_metrics_table(void)
@@ -1025,6 +1060,7 @@ int test_scenario_register(void)
 	    !CU_add_test(s, "--set overrides", test_set) ||
 	    !CU_add_test(s, "--set errors", test_set_errors) ||
 	    !CU_add_test(s, "bad scenarios", test_bad_files) ||
+	    !CU_add_test(s, "VRRP faults", test_vrrp_faults) ||
 	    !CU_add_test(s, "metrics table", test_metrics_table))
 		return CU_get_error();
 	return CUE_SUCCESS;
