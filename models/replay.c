@@ -13,9 +13,16 @@
  * Replies: a frame from a virtual service back to a client is the server's
  * answer as the director forwards it (NAT: the director sees it, OUT
  * direction; DR/TUN: it bypasses the director and is only counted). When a
- * capture holds no replies, the server model can answer instead for NAT
- * services: a SYN-ACK for each SYN and a FIN-ACK for each FIN, one round trip
- * of the server's link later, which is what the NAT state machine needs.
+ * capture holds no replies, the server model answers NAT connections
+ * instead, with frames a real server would send, through the director's
+ * NAT OUT rewrite like captured replies: a SYN-ACK one round trip of the
+ * server's link after the SYN, for each request (client payload ending in
+ * PSH) a response of the size the service's clients block draws, in
+ * MSS-sized segments, after the request's wait for a worker and its service
+ * time, and a FIN-ACK for the FIN. Simplifications: FIFO whatever the
+ * server's discipline (no processor sharing), no congestion or receive
+ * window (a response leaves at once, paced only by the server link's
+ * bandwidth), no retransmission, no UDP answers.
  *
  * Health checkers: the scenario's keepalived checkers run on the replay's
  * clock (models/health.c, with this file as their host): a probe gets no
@@ -29,7 +36,8 @@
  *
  * Per frame this is one parse, one or two hash lookups, one scheduling
  * decision for new connections and one rewrite: it runs millions of times a
- * second and allocates nothing (but model replies, one small event each).
+ * second and allocates nothing (but the server model: a connection and one
+ * small event per output).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -51,11 +59,14 @@
 #include "models/health.h"
 #include "models/vsbuild.h"
 #include "models/ctltimer.h"
+#include "sim/dist.h"
 #include "sim/rng.h"
 #include "sim/xalloc.h"
 
 #define RP_SCRATCH (LB_FWD_MAX_FRAMES * 2048 + 70000)
 #define RP_SAMPLE_NS SIM_SEC
+/* The largest frame the server model builds: Ethernet + a 64 KiB IP packet. */
+#define RP_MFRAME (14 + 65535)
 
 /* Reasons a frame is not forwarded, after the parser's own. */
 enum rp_drop {
@@ -82,6 +93,20 @@ static const uint8_t rp_director_mac[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x02 }
 struct rp_dir;
 struct rp_vs;
 
+/*
+ * The server model of one real server host (one scenario server block,
+ * shared by every service it serves): its workers' next free times as a
+ * min-heap, and the start times of the requests waiting for a worker, in
+ * order (FIFO, so they are sorted), for the backlog.
+ */
+struct rp_srv {
+	const struct scn_server *cfg;
+	sim_time_t *free;	 /* [cfg->workers], min-heap */
+	sim_time_t *wait;	 /* ring of start times, grown as needed (<= cfg->backlog) */
+	size_t whead, wlen, wcap;
+	uint16_t ip_id;
+};
+
 struct rp_rs {
 	struct lb_dest *dest;
 	struct rp_vs *vs;
@@ -89,6 +114,7 @@ struct rp_rs {
 	uint8_t mac[6];
 	unsigned mtu;
 	sim_time_t rtt_ns;	 /* director <-> server round trip */
+	double bw_bps;		 /* the server's link, 0 = unlimited */
 	const char *link;	 /* the server's link, for faults; NULL = none */
 	bool link_down;		 /* a fault cut it */
 	bool failed;		 /* a fault failed the server (it still receives) */
@@ -96,6 +122,7 @@ struct rp_rs {
 	bool out;		 /* removed, or drained (weight 0): clients move away */
 	uint64_t packets, bytes, conns;
 	int idx;		 /* in replay->rs; -1: a sorry server */
+	struct rp_srv *srv;	 /* its host's server model (model replies only) */
 };
 
 struct rp_vs {
@@ -106,6 +133,11 @@ struct rp_vs {
 	struct rp_rs *rs;	 /* its cfg->nrs real servers in replay->rs */
 	struct rp_rs sorry;	 /* the sorry server, when the checkers add it */
 	struct health *health;	 /* keepalived's checkers, NULL when none */
+	/* The server model (NAT, model replies): the first clients block
+	 * targeting the service, or the defaults, gives demand and size. */
+	const struct dist *demand, *resp_size;
+	struct dist demand_def, resp_size_def;
+	gsl_rng *rng_demand, *rng_resp_size;
 };
 
 /* Flows whose packets met a deleted destination: open addressing, linear probing. */
@@ -124,6 +156,44 @@ struct rp_client {
 struct rp_clientmap {
 	struct rp_client *v;
 	size_t cap, n;
+};
+
+/*
+ * A NAT connection the server model answers: the TCP numbers of both sides
+ * as the server sees them, and when its last scheduled frame reaches the
+ * director (frames of one connection leave in order). Held by the open map
+ * (until the client's FIN or RST, or a new connection with the same key)
+ * and by each pending output; freed at the last reference.
+ */
+struct rp_mconn {
+	struct lb_flow_key key;	 /* client side, as the director's entry */
+	struct rp_vs *vs;
+	struct rp_rs *rs;
+	uint64_t hash;		 /* rp_key_hash(&key) */
+	uint32_t irs;		 /* the client's initial sequence number */
+	uint32_t rcv_nxt;	 /* the client's next sequence number: our ack */
+	uint32_t iss, snd_nxt;	 /* ours */
+	uint32_t mss;		 /* payload bytes per segment we send */
+	sim_time_t out_end;	 /* director time after our last scheduled frame */
+	unsigned refs;
+	bool dead;		 /* reset or replaced: send nothing more */
+};
+
+/* The open model connections by key: open addressing, linear probing. */
+struct rp_mmap {
+	struct rp_mconn **v;
+	size_t cap, n;
+};
+
+/*
+ * One scheduled output of the server model: a SYN-ACK, FIN-ACK or RST, or
+ * a response of <left> bytes sent MSS by MSS, <gap> apart when the
+ * server's link has a bandwidth (one event re-run per segment).
+ */
+struct rp_mout {
+	struct rp_mconn *m;
+	uint32_t seq, ack, left;
+	uint8_t flags;		 /* 0: response data (ACK, PSH on the last) */
 };
 
 struct rp_dir {
@@ -153,6 +223,7 @@ struct replay {
 	sim_time_t now;
 	uint64_t packets, bytes, forwarded, icmp_sent, persist_hits;
 	uint64_t replies_capture, replies_model, bypass, conns, to_failed;
+	uint64_t reply_bytes, model_refused;
 	uint64_t flows_broken, flows_moved, removals, readds;
 	struct rp_flowset broken;
 	struct rp_clientmap clients;
@@ -161,16 +232,12 @@ struct replay {
 	uint64_t parse_err[LB_PKT_E_COUNT];
 	uint64_t drop[RP_DROP_COUNT];
 	struct run_result *series;
+	struct rp_srv *srv;	 /* [scn->nservers], model replies only */
+	struct rp_mmap mconns;
+	sim_time_t model_until;	 /* the last scheduled model frame */
+	uint8_t *mframe;	 /* RP_MFRAME bytes: a frame the server model sends */
 	uint8_t scratch[RP_SCRATCH];
 	uint8_t icmp[1600];
-};
-
-/* A reply the server model sends: one event per SYN or FIN of a NAT connection. */
-struct rp_answer {
-	struct replay *rp;
-	struct rp_vs *vs;
-	struct lb_flow_key key;
-	unsigned flags;
 };
 
 /* The replay's clock: in an event, the event's time; between frames, the frame's. */
@@ -299,6 +366,51 @@ static void rp_mac_of(const struct lb_addr *a, uint8_t mac[6])
 	mac[5] = (uint8_t)v;
 }
 
+/* ---- the server model's set-up ---- */
+
+static void rp_srv_init(struct rp_srv *s, const struct scn_server *cfg)
+{
+	s->cfg = cfg;
+	s->free = xcalloc(cfg->workers ? cfg->workers : 1, sizeof(*s->free));
+}
+
+/* The server model of host <a> (every real and sorry server has a block); NULL without model. */
+static struct rp_srv *rp_srv_of(struct replay *rp, const struct lb_addr *a)
+{
+	const struct scn_server *s = scenario_find_server(rp->conf.scn, a);
+
+	return rp->srv && s ? &rp->srv[s - rp->conf.scn->servers] : NULL;
+}
+
+/*
+ * What the server model of NAT service <v> draws per request: demand and
+ * response size of the first clients block that targets the service (the
+ * scenario's defaults when none does), each on a stream of its own named
+ * after the director and the service.
+ */
+static void rp_vs_model_init(struct replay *rp, struct rp_vs *v)
+{
+	const struct scenario *scn = rp->conf.scn;
+	const struct scn_clients *c = NULL;
+	char name[160], buf[LB_ADDR_STRLEN + 8];
+	const char *why;
+
+	for (size_t i = 0; i < scn->nclients && !c; i++)
+		if (scn->clients[i].target_port == v->cfg->port &&
+		    scn->clients[i].proto == v->cfg->proto &&
+		    lb_addr_eq(&scn->clients[i].target, &v->cfg->addr))
+			c = &scn->clients[i];
+	dist_init(&v->demand_def, DIST_EXPONENTIAL, 0.010, 0, &why);
+	dist_init(&v->resp_size_def, DIST_DETERMINISTIC, 10000, 0, &why);
+	v->demand = c ? &c->service : &v->demand_def;
+	v->resp_size = c ? &c->response_size : &v->resp_size_def;
+	lb_addr_port_fmt(&v->cfg->addr, v->cfg->port, buf, sizeof(buf));
+	snprintf(name, sizeof(name), "replay.%s.%s.service", v->dir->cfg->name, buf);
+	v->rng_demand = rng_stream_new(rp->conf.seed, name);
+	snprintf(name, sizeof(name), "replay.%s.%s.response_size", v->dir->cfg->name, buf);
+	v->rng_resp_size = rng_stream_new(rp->conf.seed, name);
+}
+
 /* ---- the replay's director as the checkers' host (models/health.h) ---- */
 
 static struct rp_rs *rp_vs_rs(struct rp_vs *v, int rs)
@@ -383,6 +495,7 @@ static int rp_vs_health(struct replay *rp, struct rp_vs *v, char *err, size_t er
 	s->idx = -1;
 	s->mtu = 1500;
 	if (cfg->sorry_server) {
+		s->srv = rp_srv_of(rp, &cfg->sorry_addr);
 		rp_mac_of(&cfg->sorry_addr, s->mac);
 		lb_addr_port_fmt(&cfg->sorry_addr, cfg->sorry_port ? cfg->sorry_port : cfg->port,
 				 s->name, sizeof(s->name));
@@ -401,6 +514,8 @@ static int rp_vs_init(struct replay *rp, struct rp_dir *d, struct rp_vs *v,
 			     rp->conf.seed, &d->env, err, errlen);
 	if (rc)
 		return rc;
+	if (rp->conf.model_replies && cfg->kind == LB_KIND_NAT)
+		rp_vs_model_init(rp, v);
 	v->rs = &rp->rs[rp->nrs];
 	for (size_t i = 0; i < cfg->nrs; i++) {
 		const struct scn_rs *r = &cfg->rs[i];
@@ -417,7 +532,9 @@ static int rp_vs_init(struct replay *rp, struct rp_dir *d, struct rp_vs *v,
 		m->idx = (int)rp->nrs;
 		m->mtu = l ? l->mtu : 1500;
 		m->rtt_ns = l ? 2 * l->latency_ns : 0;
+		m->bw_bps = l ? l->bandwidth_bps : 0;
 		m->link = l ? l->name : NULL;
+		m->srv = rp_srv_of(rp, &r->addr);
 		rp_mac_of(&r->addr, m->mac);
 		lb_addr_port_fmt(&r->addr, r->port, m->name, sizeof(m->name));
 		rp->nrs++;
@@ -447,6 +564,12 @@ int replay_new(const struct replay_conf *conf, struct replay **out, char *err, s
 		nvs += scn->directors[i].nvs;
 		for (size_t j = 0; j < scn->directors[i].nvs; j++)
 			nrs += scn->directors[i].vs[j].nrs;
+	}
+	if (rp->conf.model_replies) {
+		rp->srv = xcalloc(scn->nservers ? scn->nservers : 1, sizeof(*rp->srv));
+		for (size_t i = 0; i < scn->nservers; i++)
+			rp_srv_init(&rp->srv[i], &scn->servers[i]);
+		rp->mframe = xmalloc(RP_MFRAME);
 	}
 	rp->dirs = xcalloc(scn->ndirectors ? scn->ndirectors : 1, sizeof(*rp->dirs));
 	rp->vs = xcalloc(nvs ? nvs : 1, sizeof(*rp->vs));
@@ -565,6 +688,48 @@ static void rp_sink(struct replay *rp, int port, const uint8_t *frame, size_t le
 }
 
 /*
+ * The director's entry for a reply of virtual service <v> to the client of
+ * <k> (the client side key), when the reply goes through the director.
+ * NULL, counted, for a connection the director does not know, a DR/TUN
+ * service (the reply bypasses the director) or a director a fault took down.
+ */
+static struct lb_conn *rp_reply_entry(struct replay *rp, struct rp_vs *v,
+				      const struct lb_flow_key *k)
+{
+	struct lb_conn *c = lb_conn_lookup(v->dir->tab, k);
+
+	if (!c) {
+		rp->drop[RP_DROP_REPLY_UNKNOWN]++;
+		return NULL;
+	}
+	if (v->cfg->kind != LB_KIND_NAT) {
+		rp->bypass++;
+		return NULL;
+	}
+	if (v->dir->down) {
+		rp->drop[RP_DROP_DIRECTOR_DOWN]++;
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * A reply of entry <c> leaves NAT director <d> for the client: <frame> is
+ * what the client gets (len bytes present, wirelen on the wire). The
+ * director's CPU, the entry's OUT transition, the counts and client.pcap:
+ * the same for a captured reply and for one of the server model.
+ */
+static void rp_reply_send(struct replay *rp, struct rp_dir *d, struct lb_conn *c, unsigned flags,
+			  const uint8_t *frame, size_t len, size_t wirelen)
+{
+	rp_cpu(d, rp->now);
+	lb_conn_packet(d->tab, c, LB_CONN_DIR_OUT, flags, rp->now);
+	rp->forwarded++;
+	rp->reply_bytes += wirelen;
+	rp_sink(rp, -1, frame, len);
+}
+
+/*
  * The ICMP port unreachable IPVS sends when no destination is available,
  * quoting the client's IP header and 8 bytes (IPv4; IPv6 gets none here).
  */
@@ -598,39 +763,372 @@ static void rp_port_unreachable(struct replay *rp, const struct lb_pkt *p, const
 		rp_sink(rp, -1, rp->icmp, (size_t)n);
 }
 
-static sim_time_t rp_answer_run(struct sim *sim, void *ctx, uint64_t arg)
+/* ---- the server model: NAT connections answered as a real server would ---- */
+
+static void rp_mconn_put(struct rp_mconn *m)
 {
-	struct rp_answer *a = ctx;
-	struct replay *rp = a->rp;
-	struct rp_dir *d = a->vs->dir;
+	if (--m->refs == 0)
+		free(m);
+}
+
+static struct rp_mconn *rp_mmap_get(const struct rp_mmap *mm, const struct lb_flow_key *k)
+{
+	if (!mm->n)
+		return NULL;
+	for (size_t i = rp_key_hash(k) & (mm->cap - 1); mm->v[i]; i = (i + 1) & (mm->cap - 1))
+		if (rp_key_eq(&mm->v[i]->key, k))
+			return mm->v[i];
+	return NULL;
+}
+
+/* Add <m> (its key absent); the map takes a reference. Doubles at half full. */
+static void rp_mmap_add(struct rp_mmap *mm, struct rp_mconn *m)
+{
+	size_t i;
+
+	if (2 * (mm->n + 1) > mm->cap) {
+		struct rp_mconn **old = mm->v;
+		size_t ocap = mm->cap;
+
+		mm->cap = ocap ? 2 * ocap : 64;
+		mm->v = xcalloc(mm->cap, sizeof(*mm->v));
+		for (size_t j = 0; j < ocap; j++) {
+			if (!old[j])
+				continue;
+			for (i = old[j]->hash & (mm->cap - 1); mm->v[i]; i = (i + 1) & (mm->cap - 1))
+				;
+			mm->v[i] = old[j];
+		}
+		free(old);
+	}
+	for (i = m->hash & (mm->cap - 1); mm->v[i]; i = (i + 1) & (mm->cap - 1))
+		;
+	mm->v[i] = m;
+	mm->n++;
+	m->refs++;
+}
+
+/*
+ * Remove <m> (present) and drop the map's reference. Backward shift: each
+ * later entry of the run moves into the hole unless its home slot lies
+ * after the hole, so no tombstones pile up over a long capture.
+ */
+static void rp_mmap_del(struct rp_mmap *mm, struct rp_mconn *m)
+{
+	size_t mask = mm->cap - 1, i = m->hash & mask, j;
+
+	while (mm->v[i] != m)
+		i = (i + 1) & mask;
+	for (j = i;;) {
+		j = (j + 1) & mask;
+		if (!mm->v[j])
+			break;
+		if (((j - mm->v[j]->hash) & mask) >= ((j - i) & mask)) {
+			mm->v[i] = mm->v[j];
+			i = j;
+		}
+	}
+	mm->v[i] = NULL;
+	mm->n--;
+	rp_mconn_put(m);
+}
+
+/* Time <n> payload bytes and their headers take on the server's link; 0 = no bandwidth set. */
+static sim_time_t rp_model_gap(const struct rp_mconn *m, uint32_t n)
+{
+	double bytes = (double)n + 14 + (m->key.saddr.af == LB_AF_INET ? 40 : 60);
+
+	return m->rs->bw_bps > 0 ? (sim_time_t)(bytes * 8e9 / m->rs->bw_bps + 0.5) : 0;
+}
+
+/*
+ * One frame from the real server of <m> to its client: built as the server
+ * sends it (its address and port, TTL 64, DF), rewritten by lb_fwd's NAT
+ * OUT direction (source VIP:port, checksums, TTL - 1) and sent on like a
+ * captured reply (rp_reply_entry, rp_reply_send). A failed server sends
+ * nothing; a cut link loses the frame.
+ */
+static void rp_model_send(struct replay *rp, struct rp_mconn *m, uint8_t flags, uint32_t seq,
+			  uint32_t ack, uint32_t n)
+{
+	struct rp_vs *v = m->vs;
+	struct rp_rs *r = m->rs;
+	struct lb_eth_spec eth = { .nvlan = 0 };
+	struct lb_ip_spec ip = { .daddr = m->key.saddr, .ttl = 64, .df = true };
+	struct lb_tcp_spec tcp = { .dport = m->key.sport, .seq = seq, .ack = ack, .flags = flags,
+				   .win = 64240, .payload_len = n };
+	struct lb_fwd_target t;
+	struct lb_fwd_out out;
 	struct lb_conn *c;
+	struct lb_pkt p;
+	int len;
+
+	if (r->failed)
+		return;
+	if (r->link_down) {
+		rp->drop[RP_DROP_LINK_DOWN]++;
+		return;
+	}
+	c = rp_reply_entry(rp, v, &m->key);
+	if (!c)
+		return;
+	ip.saddr = c->dest->addr;
+	ip.id = r->srv->ip_id++;
+	tcp.sport = c->dest->port ? c->dest->port : v->cfg->port;
+	if (flags & LB_TCP_SYN)
+		tcp.mss = (uint16_t)(r->mtu - (m->key.saddr.af == LB_AF_INET ? 40 : 60));
+	memcpy(eth.dst, rp_director_mac, 6);
+	memcpy(eth.src, r->mac, 6);
+	len = lb_build_tcp(rp->mframe, RP_MFRAME, &eth, &ip, &tcp);
+	memset(&t, 0, sizeof(t));
+	memcpy(t.eth.dst, rp_router_mac, 6);
+	memcpy(t.eth.src, rp_director_mac, 6);
+	t.laddr = v->cfg->addr;
+	t.vaddr = v->cfg->addr;
+	t.vport = v->cfg->port;
+	t.dir = LB_FWD_OUT;
+	out.buf = rp->scratch;
+	out.cap = sizeof(rp->scratch);
+	if (len < 0 || lb_pkt_parse(&p, LB_LT_ETHER, rp->mframe, (size_t)len) != LB_PKT_OK ||
+	    lb_fwd(&v->dir->fwd, &p, rp->mframe, (size_t)len, LB_KIND_NAT, c->dest, &t, &out) ||
+	    out.nframes != 1) {
+		rp->drop[RP_DROP_FWD]++;
+		return;
+	}
+	rp->replies_model++;
+	rp_reply_send(rp, v->dir, c, flags, out.frames[0].data, out.frames[0].len,
+		      out.frames[0].wire_len);
+}
+
+/* An output of the server model at its time: one frame, or the next segments of a response. */
+static sim_time_t rp_mout_run(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct rp_mout *o = ctx;
+	struct rp_mconn *m = o->m;
+	struct replay *rp = m->vs->dir->rp;
+	sim_time_t gap = 0;
 
 	rp->now = sim_now(sim);
-	c = lb_conn_lookup(d->tab, &a->key);
-	if (c) {
-		rp_cpu(d, rp->now);
-		lb_conn_packet(d->tab, c, LB_CONN_DIR_OUT, a->flags, rp->now);
-		rp->replies_model++;
+	if (!m->dead && o->flags) {
+		rp_model_send(rp, m, o->flags, o->seq, o->ack, 0);
+	} else if (!m->dead) {
+		do {
+			uint32_t n = o->left < m->mss ? o->left : m->mss;
+
+			rp_model_send(rp, m, LB_TCP_ACK | (n == o->left ? LB_TCP_PSH : 0), o->seq,
+				      o->ack, n);
+			o->seq += n;
+			o->left -= n;
+			gap = rp_model_gap(m, n);
+		} while (o->left && !gap);
+		if (o->left)
+			return gap;
 	}
-	free(a);
+	rp_mconn_put(m);
+	free(o);
 	return SIM_NOMORE;
 }
 
-static void rp_answer_drop(void *ctx, uint64_t arg)
+static void rp_mout_drop(void *ctx, uint64_t arg)
 {
-	free(ctx);
+	struct rp_mout *o = ctx;
+
+	rp_mconn_put(o->m);
+	free(o);
 }
 
-/* NAT without captured replies: the server answers <flags> one round trip later. */
-static void rp_answer(struct replay *rp, struct rp_vs *v, const struct rp_rs *r,
-		      const struct lb_flow_key *k, unsigned flags)
+/*
+ * Schedule an output of <m>: <flags> (0: <left> response bytes) from
+ * sequence number <seq>, acknowledging what the client sent so far, at
+ * director time <at> but not before the connection's previous output ends;
+ * it lasts <span> (the response's segments on the server's link).
+ */
+static void rp_mout_add(struct replay *rp, struct rp_mconn *m, sim_time_t at, sim_time_t span,
+			uint8_t flags, uint32_t seq, uint32_t left)
 {
-	struct rp_answer *a = xmalloc(sizeof(*a));
+	struct rp_mout *o = xmalloc(sizeof(*o));
 	struct sim_handle h;
 
-	*a = (struct rp_answer){ .rp = rp, .vs = v, .key = *k, .flags = flags };
-	h = sim_schedule(rp->sim, rp->now + r->rtt_ns, rp_answer_run, a, 0);
-	sim_set_fin(rp->sim, h, rp_answer_drop);
+	if (at < m->out_end)
+		at = m->out_end;
+	*o = (struct rp_mout){ .m = m, .seq = seq, .ack = m->rcv_nxt, .left = left, .flags = flags };
+	m->refs++;
+	h = sim_schedule(rp->sim, at, rp_mout_run, o, 0);
+	sim_set_fin(rp->sim, h, rp_mout_drop);
+	m->out_end = at + span;
+	if (m->out_end > rp->model_until)
+		rp->model_until = m->out_end;
+}
+
+/* Replace the root of the min-heap h[0..n) by <x>. */
+static void rp_heap_replace_top(sim_time_t *h, size_t n, sim_time_t x)
+{
+	size_t i = 0, c;
+
+	while ((c = 2 * i + 1) < n) {
+		if (c + 1 < n && h[c + 1] < h[c])
+			c++;
+		if (h[c] >= x)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = x;
+}
+
+/*
+ * A request of <m> is complete (new payload ending in PSH) at the director
+ * now. It reaches the server half a round trip later and waits for the
+ * first free worker (FIFO over all the host's requests: Lindley's
+ * recursion on the workers' free times), which serves it for demand /
+ * speed; the response leaves then and reaches the director half a round
+ * trip later, after the connection's earlier output. When the request
+ * would wait and cfg->backlog requests are waiting already, the server
+ * refuses it: an RST instead, and the connection is no longer open (false).
+ */
+static bool rp_model_request(struct replay *rp, struct rp_mconn *m)
+{
+	struct rp_vs *v = m->vs;
+	struct rp_rs *r = m->rs;
+	struct rp_srv *s = r->srv;
+	size_t nw = s->cfg->workers ? s->cfg->workers : 1;
+	sim_time_t lat = r->rtt_ns / 2, arrive = rp->now + lat, start, svc, span = 0;
+	double demand = dist_sample(v->demand, v->rng_demand);
+	double bytes = dist_sample(v->resp_size, v->rng_resp_size);
+	uint32_t size = bytes < 0 ? 0 : bytes > 4e9 ? 4000000000u : (uint32_t)(bytes + 0.5);
+
+	svc = demand > 0 ? (sim_time_t)(demand / s->cfg->speed * 1e9 + 0.5) : 0;
+	while (s->wlen && s->wait[s->whead] <= arrive) {
+		s->whead = (s->whead + 1) % s->wcap;
+		s->wlen--;
+	}
+	start = s->free[0] > arrive ? s->free[0] : arrive;
+	if (start > arrive) {
+		if (s->wlen >= s->cfg->backlog) {
+			rp->model_refused++;
+			rp_mout_add(rp, m, arrive + lat, 0, LB_TCP_RST | LB_TCP_ACK, m->snd_nxt, 0);
+			rp_mmap_del(&rp->mconns, m);
+			return false;
+		}
+		if (s->wlen == s->wcap) {
+			size_t ncap = s->wcap ? 2 * s->wcap : 16;
+			sim_time_t *w = xmalloc(ncap * sizeof(*w));
+
+			for (size_t i = 0; i < s->wlen; i++)
+				w[i] = s->wait[(s->whead + i) % s->wcap];
+			free(s->wait);
+			s->wait = w;
+			s->wcap = ncap;
+			s->whead = 0;
+		}
+		s->wait[(s->whead + s->wlen) % s->wcap] = start;
+		s->wlen++;
+	}
+	rp_heap_replace_top(s->free, nw, start + svc);
+	if (!size)
+		return true;
+	if (r->bw_bps > 0)
+		span = (sim_time_t)(size / m->mss) * rp_model_gap(m, m->mss) +
+		       (size % m->mss ? rp_model_gap(m, size % m->mss) : 0);
+	rp_mout_add(rp, m, start + svc + lat, span, 0, m->snd_nxt, size);
+	m->snd_nxt += size;
+	return true;
+}
+
+/* A deterministic initial sequence number for the connection of key hash <h>. */
+static uint32_t rp_model_isn(const struct replay *rp, uint64_t h)
+{
+	uint64_t z = h + rp->conf.seed * 0x9e3779b97f4a7c15ULL + rp->conns;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (uint32_t)(z ^ (z >> 31));
+}
+
+/*
+ * A client's SYN to NAT service <v> reached real server <r>: a new model
+ * connection (it replaces one of the same key), answered by a SYN-ACK one
+ * round trip of the server's link later. Our MSS option is the server
+ * link's MTU minus the IP and TCP headers; we send segments of the smaller
+ * of that and the client's MSS (536, or 1220 over IPv6, when it gave none).
+ */
+static void rp_model_open(struct replay *rp, struct rp_vs *v, struct rp_rs *r,
+			  const struct lb_pkt *p, const struct lb_flow_key *k)
+{
+	struct rp_mconn *m = xcalloc(1, sizeof(*m));
+	uint32_t hdr = k->saddr.af == LB_AF_INET ? 40 : 60;
+	uint32_t own = r->mtu > hdr ? r->mtu - hdr : 1;
+	uint32_t peer = p->tcp_mss ? p->tcp_mss : k->saddr.af == LB_AF_INET ? 536 : 1220;
+
+	m->key = *k;
+	m->vs = v;
+	m->rs = r;
+	m->hash = rp_key_hash(k);
+	m->irs = p->seq;
+	m->rcv_nxt = p->seq + 1;
+	m->iss = rp_model_isn(rp, m->hash);
+	m->snd_nxt = m->iss + 1;
+	m->mss = own < peer ? own : peer;
+	if (m->mss > RP_MFRAME - 14 - 60 - 60)
+		m->mss = RP_MFRAME - 14 - 60 - 60;
+	rp_mmap_add(&rp->mconns, m);
+	rp_mout_add(rp, m, rp->now + r->rtt_ns, 0, LB_TCP_SYN | LB_TCP_ACK, m->iss, 0);
+}
+
+/*
+ * The server model's view of client segment <p> of NAT connection <k>,
+ * forwarded to real server <r>. What the server sends back:
+ *  - a SYN: a SYN-ACK (rp_model_open), again for a retransmitted SYN while
+ *    no data has been answered;
+ *  - new payload that ends in PSH (the end of a request): the response
+ *    (rp_model_request);
+ *  - the FIN, in order: a FIN-ACK one round trip later, after the
+ *    responses still being sent; the connection is then no longer open;
+ *  - an RST: nothing more, pending responses included.
+ * The acknowledgement of each output is the client's next sequence number
+ * when it was scheduled. Segments of a failed server go unanswered.
+ */
+static void rp_model_in(struct replay *rp, struct rp_vs *v, struct rp_rs *r,
+			const struct lb_pkt *p, const struct lb_flow_key *k)
+{
+	struct rp_mconn *m = rp_mmap_get(&rp->mconns, k);
+	uint32_t dend;
+
+	if ((p->tcp_flags & (LB_TCP_SYN | LB_TCP_ACK | LB_TCP_RST)) == LB_TCP_SYN) {
+		if (m && p->seq == m->irs) {
+			if (m->snd_nxt == m->iss + 1 && !r->failed)
+				rp_mout_add(rp, m, rp->now + r->rtt_ns, 0, LB_TCP_SYN | LB_TCP_ACK,
+					    m->iss, 0);
+			return;
+		}
+		if (m) {
+			m->dead = true;
+			rp_mmap_del(&rp->mconns, m);
+		}
+		if (!r->failed && r->srv)
+			rp_model_open(rp, v, r, p, k);
+		return;
+	}
+	if (!m)
+		return;
+	if (p->tcp_flags & LB_TCP_RST) {
+		m->dead = true;
+		rp_mmap_del(&rp->mconns, m);
+		return;
+	}
+	if (r->failed)
+		return;
+	dend = p->seq + p->payload_len;
+	if ((int32_t)(dend - m->rcv_nxt) > 0) {
+		m->rcv_nxt = dend;
+		if ((p->tcp_flags & LB_TCP_PSH) && !rp_model_request(rp, m))
+			return;
+	}
+	if ((p->tcp_flags & LB_TCP_FIN) && dend == m->rcv_nxt) {
+		m->rcv_nxt++;
+		rp_mout_add(rp, m, rp->now + r->rtt_ns, 0, LB_TCP_FIN | LB_TCP_ACK, m->snd_nxt++, 0);
+		rp_mmap_del(&rp->mconns, m);
+	}
 }
 
 /*
@@ -704,31 +1202,16 @@ static sim_time_t rp_fault(struct sim *sim, void *ctx, uint64_t arg)
 
 /* A reply from virtual service <v> to a client, as captured. */
 static void rp_reply(struct replay *rp, struct rp_vs *v, const struct lb_pkt *p,
-		     const uint8_t *frame, size_t caplen)
+		     const uint8_t *frame, size_t caplen, size_t wirelen)
 {
 	struct lb_flow_key k = { .saddr = p->daddr, .daddr = v->cfg->addr, .sport = p->dport,
 				 .dport = v->cfg->port, .proto = p->proto };
-	struct rp_dir *d = v->dir;
-	struct lb_conn *c = lb_conn_lookup(d->tab, &k);
+	struct lb_conn *c = rp_reply_entry(rp, v, &k);
 
-	if (!c) {
-		rp->drop[RP_DROP_REPLY_UNKNOWN]++;
+	if (!c)
 		return;
-	}
-	if (v->cfg->kind != LB_KIND_NAT) {
-		/* DR/TUN: the server answers the client directly. */
-		rp->bypass++;
-		return;
-	}
-	if (d->down) {
-		rp->drop[RP_DROP_DIRECTOR_DOWN]++;
-		return;
-	}
-	rp_cpu(d, rp->now);
-	lb_conn_packet(d->tab, c, LB_CONN_DIR_OUT, p->tcp_flags, rp->now);
 	rp->replies_capture++;
-	rp->forwarded++;
-	rp_sink(rp, -1, frame, caplen);
+	rp_reply_send(rp, v->dir, c, p->tcp_flags, frame, caplen, wirelen);
 }
 
 /* A packet from a client to virtual service <v>. */
@@ -791,12 +1274,6 @@ static void rp_request(struct replay *rp, struct rp_vs *v, struct lb_pkt *p, con
 		}
 		if (lb_conn_table_count(d->tab) > d->entries_max)
 			d->entries_max = lb_conn_table_count(d->tab);
-		if (rp->conf.model_replies && v->cfg->kind == LB_KIND_NAT &&
-		    p->proto == LB_PROTO_TCP)
-			rp_answer(rp, v, r, k, LB_TCP_SYN | LB_TCP_ACK);
-	} else if (rp->conf.model_replies && v->cfg->kind == LB_KIND_NAT &&
-		   p->proto == LB_PROTO_TCP && (p->tcp_flags & LB_TCP_FIN)) {
-		rp_answer(rp, v, r, k, LB_TCP_FIN | LB_TCP_ACK);
 	}
 
 	memset(&t.eth, 0, sizeof(t.eth));
@@ -826,6 +1303,9 @@ static void rp_request(struct replay *rp, struct rp_vs *v, struct lb_pkt *p, con
 		if (r->idx >= 0)
 			rp_sink(rp, r->idx, out.frames[i].data, out.frames[i].len);
 	}
+	/* What the real server got, the server model answers (NAT, no captured replies). */
+	if (rp->conf.model_replies && v->cfg->kind == LB_KIND_NAT && p->proto == LB_PROTO_TCP)
+		rp_model_in(rp, v, r, p, k);
 }
 
 /*
@@ -913,17 +1393,23 @@ int replay_packet(struct replay *rp, int64_t ts_ns, enum lb_linktype lt, const u
 	rp_map(rp, &k.saddr, &k.sport);
 	v = rp_find_vs(rp, &k.saddr, k.sport, k.proto);
 	if (v) {
-		rp_reply(rp, v, &p, frame, caplen);
+		rp_reply(rp, v, &p, frame, caplen, wirelen);
 		return 0;
 	}
 	rp->drop[RP_DROP_NOT_OURS]++;
 	return 0;
 }
 
-/* After the last frame: let pending model replies and expiries run out. */
+/*
+ * After the last frame: what is due runs out, the server model's answers
+ * to the last frames included (the replay then ends with its last one).
+ */
 void replay_finish(struct replay *rp)
 {
-	sim_run(rp->sim, rp->now);
+	sim_time_t end = rp->model_until > rp->now ? rp->model_until : rp->now;
+
+	sim_run(rp->sim, end);
+	rp->now = end;
 	rp_sample(rp);
 }
 
@@ -975,6 +1461,8 @@ void replay_fill_result(const struct replay *rp, struct run_result *r)
 	run_result_extra(r, "replay", "persistence_hits", (double)rp->persist_hits);
 	run_result_extra(r, "replay", "replies_capture", (double)rp->replies_capture);
 	run_result_extra(r, "replay", "replies_model", (double)rp->replies_model);
+	run_result_extra(r, "replay", "replies_bytes", (double)rp->reply_bytes);
+	run_result_extra(r, "replay", "model_refused", (double)rp->model_refused);
 	run_result_extra(r, "replay", "replies_bypass", (double)rp->bypass);
 	run_result_extra(r, "replay", "to_failed_servers", (double)rp->to_failed);
 	run_result_extra(r, "replay", "duration_s", elapsed);
@@ -1014,8 +1502,19 @@ void replay_free(struct replay *rp)
 		return;
 	for (size_t i = 0; i < rp->nvs; i++)
 		health_free(rp->vs[i].health);
-	sim_free(rp->sim);
+	sim_free(rp->sim); /* pending model outputs drop their connections */
 	ctl_timers_free(rp->ctl);
+	for (size_t i = 0; i < rp->mconns.cap; i++)
+		if (rp->mconns.v[i])
+			rp_mconn_put(rp->mconns.v[i]);
+	free(rp->mconns.v);
+	if (rp->srv)
+		for (size_t i = 0; i < rp->conf.scn->nservers; i++) {
+			free(rp->srv[i].free);
+			free(rp->srv[i].wait);
+		}
+	free(rp->srv);
+	free(rp->mframe);
 	/* Tables go first and whole: no entry is left to point at a dest, and
 	 * no per-entry release (counters) is needed for dests about to go. */
 	for (size_t i = 0; i < rp->ndirs; i++)
@@ -1023,6 +1522,10 @@ void replay_free(struct replay *rp)
 	for (size_t i = 0; i < rp->nvs; i++) {
 		lb_service_fini(&rp->vs[i].svc);
 		rng_stream_free(rp->vs[i].rng);
+		rng_stream_free(rp->vs[i].rng_demand);
+		rng_stream_free(rp->vs[i].rng_resp_size);
+		dist_fini(&rp->vs[i].demand_def);
+		dist_fini(&rp->vs[i].resp_size_def);
 	}
 	free(rp->dirs);
 	free(rp->vs);

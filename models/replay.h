@@ -39,7 +39,7 @@ struct replay_conf {
 	bool topspeed;		     /* each packet when the director is free */
 	const struct replay_map *maps;
 	size_t nmaps;
-	bool model_replies;	     /* NAT services: the server model answers SYN and FIN */
+	bool model_replies;	     /* NAT services: the server model answers (SYN, requests, FIN) */
 	replay_sink_fn *sink;
 	void *sink_ctx;
 };

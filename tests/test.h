@@ -83,5 +83,6 @@ int test_pcapfeed_register(void);
 int test_ha_register(void);
 int test_ha_prop_register(void);
 int test_ha_spec_register(void);
+int test_replay_register(void);
 
 #endif /* LBSIM_TESTS_TEST_H */

@@ -44,6 +44,7 @@ static const struct {
 	{ "check", test_check_register },
 	{ "packet", test_packet_register },
 	{ "pcapfeed", test_pcapfeed_register },
+	{ "replay", test_replay_register },
 };
 
 static bool wanted(const char *name, int argc, char **argv)

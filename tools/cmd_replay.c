@@ -7,7 +7,8 @@
  * connections per real server, drops by reason, ICMP sent, the connection
  * table's size, persistence hits. With --dump DIR each real server gets a
  * pcap of exactly the frames it would receive, and client.pcap what goes
- * back to the clients (NAT replies, ICMP errors). Dumps go to temporary names
+ * back to the clients (NAT replies, captured or the server model's, ICMP
+ * errors). Dumps go to temporary names
  * first and the database is written last: a bad capture (exit 2) leaves no
  * result behind.
  *
@@ -242,9 +243,11 @@ static void rpl_json(FILE *f, const struct run_result *r, const char *trace)
 		fprintf(f, ": %.0f", r->extra[i].value);
 		first = false;
 	}
-	fprintf(f, "}, \"replies\": {\"capture\": %.0f, \"model\": %.0f, \"bypass\": %.0f}",
+	fprintf(f, "}, \"replies\": {\"capture\": %.0f, \"model\": %.0f, \"bypass\": %.0f, "
+		   "\"bytes\": %.0f, \"refused\": %.0f}",
 		rpl_extra(r, "replay", "replies_capture"), rpl_extra(r, "replay", "replies_model"),
-		rpl_extra(r, "replay", "replies_bypass"));
+		rpl_extra(r, "replay", "replies_bypass"), rpl_extra(r, "replay", "replies_bytes"),
+		rpl_extra(r, "replay", "model_refused"));
 	fprintf(f, ", \"faults\": {\"flows_broken\": %.0f, \"flows_moved\": %.0f, "
 		   "\"removals\": %.0f, \"readds\": %.0f, \"events\": [",
 		rpl_extra(r, "replay", "flows_broken"), rpl_extra(r, "replay", "flows_moved"),
@@ -276,13 +279,16 @@ static void rpl_json(FILE *f, const struct run_result *r, const char *trace)
 		r->events_per_s);
 }
 
-static void rpl_report(FILE *f, const struct run_result *r, const char *trace)
+static void rpl_report(FILE *f, const struct run_result *r, const struct cli_opts *o)
 {
 	uint64_t total = 0;
 
-	fprintf(f, "trace      %s (%.0f packets, %.0f bytes, %.3f s)\n", trace,
+	/* duration_s is simulated time: the capture's span over --speed, or
+	 * the director's busy time back to back with --topspeed. */
+	fprintf(f, "trace      %s (%.0f packets, %.0f bytes, %.3f s%s)\n", o->trace,
 		rpl_extra(r, "replay", "packets"), rpl_extra(r, "replay", "bytes"),
-		rpl_extra(r, "replay", "duration_s"));
+		rpl_extra(r, "replay", "duration_s"),
+		o->topspeed ? " back to back" : o->speed != 1.0 ? " at --speed" : "");
 	fprintf(f, "scenario   %s\nalgorithm  %s\nseed       %" PRIu64 "\n\n", r->scenario, r->algo,
 		r->seed);
 	fprintf(f, "forwarded         %12.0f\nconnections       %12.0f\n"
@@ -291,9 +297,13 @@ static void rpl_report(FILE *f, const struct run_result *r, const char *trace)
 		rpl_extra(r, "replay", "conn_table_max"),
 		rpl_extra(r, "replay", "persistence_hits"), rpl_extra(r, "replay", "icmp_sent"));
 	fprintf(f, "replies           %12.0f through the director, %.0f by the server model, "
-		   "%.0f bypassing it (DR/TUN)\n",
+		   "%.0f bypassing it (DR/TUN)\n"
+		   "reply bytes       %12.0f through the director\n",
 		rpl_extra(r, "replay", "replies_capture"), rpl_extra(r, "replay", "replies_model"),
-		rpl_extra(r, "replay", "replies_bypass"));
+		rpl_extra(r, "replay", "replies_bypass"), rpl_extra(r, "replay", "replies_bytes"));
+	if (rpl_extra(r, "replay", "model_refused") > 0)
+		fprintf(f, "refused requests  %12.0f (server model, backlog full: RST)\n",
+			rpl_extra(r, "replay", "model_refused"));
 	if (rpl_extra(r, "replay", "to_failed_servers") > 0)
 		fprintf(f, "to failed servers %12.0f (a fault failed them, before a checker removed "
 			   "them if any)\n",
@@ -459,7 +469,7 @@ int cmd_replay(const struct cli_opts *o)
 	if (o->json)
 		rpl_json(stdout, r, o->trace);
 	else
-		rpl_report(stdout, r, o->trace);
+		rpl_report(stdout, r, o);
 	status = CLI_EXIT_OK;
 out_free_result:
 	run_result_free(r);

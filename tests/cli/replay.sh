@@ -5,6 +5,7 @@
 # Round trip (pcapgen then replay = run, connections per real server, for
 # several schedulers), dumps decoded by tshark without checksum or
 # malformation warnings, NAT rewrite and TUN "fragmentation needed", the
+# NAT server model's frames (per connection, checksums, same seed same file), the
 # fixture captures of keepalived (not ours, no crash), BPF filter, --map,
 # faults and health checkers during replay (removals, broken and moved flows),
 # bad captures (exit 2, nothing written). Silent on success.
@@ -104,6 +105,61 @@ if command -v tshark >/dev/null 2>&1; then
 	[ "$i" = 1380 ] || bad "TUN: fragmentation needed with next-hop MTU 1400 - 20 ($i)"
 	o=$(tshark -r "$T/n/rs-172.16.20.31-80.pcap" -c 1 -T fields -e ip.proto 2>/dev/null)
 	[ "$o" = "4,6" ] || bad "TUN: IPIP to the real server ($o)"
+fi
+
+# ---- the server model answers NAT connections with real frames ----
+# The NAT service alone (the TUN service's ICMP errors quote partial
+# segments, which tshark checks as whole ones). Per connection of the
+# capture, client.pcap must hold one SYN-ACK, 5000 response bytes (the
+# scenario's deterministic response_size) per request (a client segment with
+# payload and PSH) and one FIN-ACK per FIN, all from VIP:80; the same seed
+# gives the same file byte for byte, another seed another one.
+VS="dst host 192.0.2.100"
+run replay $NAT "$T/nat.pcap" --filter "$VS" --dump "$T/m1" --json --out "$T/o" &&
+	cp "$T/out" "$T/m.json" || bad "replay NAT, model"
+run replay $NAT "$T/nat.pcap" --filter "$VS" --dump "$T/m2" --out "$T/o" || bad "replay NAT again"
+cmp -s "$T/m1/client.pcap" "$T/m2/client.pcap" && ok || bad "server model: same seed, different client.pcap"
+run replay $NAT "$T/nat.pcap" --filter "$VS" --dump "$T/m3" --seed 6 --out "$T/o" || bad "replay NAT seed 6"
+cmp -s "$T/m1/client.pcap" "$T/m3/client.pcap" && bad "server model: seed 6 gives seed 5's client.pcap" || ok
+if command -v tshark >/dev/null 2>&1; then
+	w=$(tshark -r "$T/m1/client.pcap" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+		-Y "_ws.expert.severity >= warning" 2>/dev/null | wc -l)
+	[ "$w" = 0 ] && ok || bad "server model: tshark warns about $w frames of client.pcap"
+	F="-T fields -E separator=, -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport -e tcp.flags -e tcp.len -e frame.len"
+	# shellcheck disable=SC2086
+	tshark -r "$T/nat.pcap" -Y "ip.dst == 192.0.2.100" $F >"$T/m.in" 2>/dev/null
+	# shellcheck disable=SC2086
+	tshark -r "$T/m1/client.pcap" $F >"$T/m.out" 2>/dev/null
+	python3 - "$T/m.in" "$T/m.out" "$T/m.json" <<'PY' && ok || bad "server model: frames per connection"
+import collections, json, sys
+rows = lambda f: [l.strip().split(",") for l in open(f) if l.strip()]
+want = collections.defaultdict(lambda: [0, 0, 0])  # SYNs, requests, FINs
+for src, sp, dst, dp, fl, n, _ in rows(sys.argv[1]):
+    fl, c = int(fl, 16), want[(src, sp)]
+    c[0] += fl & 0x12 == 0x02
+    c[1] += bool(fl & 0x08 and int(n) > 0)
+    c[2] += bool(fl & 0x01)
+got = collections.defaultdict(lambda: [0, 0, 0])    # SYN-ACKs, response bytes, FIN-ACKs
+frames = size = 0
+for src, sp, dst, dp, fl, n, flen in rows(sys.argv[2]):
+    assert (src, sp) == ("192.0.2.100", "80"), (src, sp)
+    fl, c = int(fl, 16), got[(dst, dp)]
+    c[0] += fl == 0x12
+    c[1] += int(n)
+    c[2] += fl == 0x11
+    frames, size = frames + 1, size + int(flen)
+assert set(got) == set(want), set(got) ^ set(want)
+assert len(want) > 500, len(want)
+for k, (syn, req, fin) in want.items():
+    assert syn == 1 and req >= 1, (k, want[k])
+    assert got[k] == [1, 5000 * req, fin], (k, want[k], got[k])
+d = json.load(open(sys.argv[3]))
+assert d["replies"]["model"] == frames and d["replies"]["bytes"] == size, (d["replies"], frames, size)
+assert d["replies"]["capture"] == 0 and d["replies"]["refused"] == 0, d["replies"]
+assert d["forwarded"] == d["packets"] + frames, d
+PY
+	n=$(tshark -r "$T/d/client.pcap" 2>/dev/null | wc -l)
+	[ "$n" = 0 ] && ok || bad "DR: the server model stays silent ($n frames in client.pcap)"
 fi
 
 # ---- the keepalived captures: all not ours, nothing crashes ----
