@@ -75,6 +75,7 @@ TEST_OBJS += tests/unit/test_packet.o
 TEST_OBJS += tests/unit/test_pcapfeed.o tools/pcapfeed.o
 TEST_OBJS += tests/unit/test_ha_prop.o
 TEST_OBJS += tests/unit/test_ha_spec.o
+TEST_OBJS += tests/unit/test_check_prop.o
 TEST_OBJS += tests/unit/test_replay.o
 
 B_LIB_OBJS = $(addprefix $(BUILD)/,$(LIB_OBJS))

@@ -21,16 +21,20 @@
  * is deleted (IPVS keeps it in the trash, with its connections, so
  * models/client.c's pointers stay valid), or set to weight 0 with
  * inhibit_on_failure; a recovered one is added back; the sorry server is
- * added while quorum is lost.
+ * added while quorum is lost. A `weight` fault on one of the service's
+ * servers goes through keepalived too (health_set_weight), and health_sane
+ * checks after every change, in debug builds, that IPVS holds what
+ * keepalived's rules make of the checkers.
  *
  * Called at world start or the replay's first frame (health_start) and then
- * only by its own timer and probe events: a few events per checker and
- * delay_loop. Size: one probe slot per checker.
+ * only by its own timer and probe events (and `weight` faults): a few
+ * events per checker and delay_loop. Size: one probe slot per checker.
  *
  * SPDX-License-Identifier: MIT
  */
 #include "models/health.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +46,12 @@
 #include "sim/xalloc.h"
 
 #define HEALTH_MIN_RTT_NS (100 * SIM_USEC)
+
+#ifdef LBSIM_DEBUG
+#define HEALTH_ASSERT_SANE(h) assert(health_sane(h))
+#else
+#define HEALTH_ASSERT_SANE(h) ((void)0)
+#endif
 
 /* One checker's attempt in flight: its answer is decided when it is sent. */
 struct health_probe {
@@ -65,6 +75,19 @@ struct health {
 	size_t *ck_base;		/* per real server: its first checker in cks/probes */
 	struct health_probe *probes;	/* parallel to cks */
 	gsl_rng *rng;
+	/*
+	 * What keepalived's rules make of the checkers, kept here apart from
+	 * the module for health_sane: each real server's weight (configured,
+	 * or the last `weight` fault's), the sorry server's, quorum and
+	 * hysteresis after keepalived's corrections, and the quorum state
+	 * followed after every change.
+	 */
+	int64_t *weight;		/* per real server */
+	int64_t sorry_weight;
+	int64_t quorum, hysteresis;
+	bool started;
+	bool quorum_up;
+	bool sorry_used;		/* the sorry server has been in use */
 };
 
 /* The model of real server <rs> of <v> (CHECK_RS_SORRY: the sorry server, kept last). */
@@ -191,7 +214,7 @@ static void health_probe_cancel(void *ctx, struct check_checker *ck, uint64_t at
 }
 
 /* The destination's port: a real server's, or the sorry server's (VS port if none). */
-static uint16_t health_port(struct health *h, int rs)
+static uint16_t health_port(const struct health *h, int rs)
 {
 	const struct scn_vs *vc = h->host.cfg;
 
@@ -265,6 +288,61 @@ static int64_t health_rand_ns(void *ctx, int64_t max_ns)
 	return r > max_ns ? max_ns : r;
 }
 
+/* keepalived's rule: alive iff every checker is up (alpha: down until checked). */
+static bool health_rs_alive(const struct health *h, size_t rs)
+{
+	for (size_t k = 0; k < h->host.cfg->rs[rs].ncheckers; k++)
+		if (!check_checker_up(check_vs_checker(h->cv, (int)rs, (int)k)))
+			return false;
+	return true;
+}
+
+/* The weight <rs> has in the pool: ours, or what its misc_dynamic scripts made of it. */
+static int64_t health_rs_pool_weight(const struct health *h, size_t rs)
+{
+	const struct scn_rs *r = &h->host.cfg->rs[rs];
+
+	for (size_t k = 0; k < r->ncheckers; k++)
+		if (r->checkers[k].conf.kind == CHECK_MISC && r->checkers[k].conf.misc_dynamic)
+			return check_vs_rs_weight(h->cv, (int)rs);
+	return h->weight[rs];
+}
+
+/* Sum of the alive real servers' weights (spec 5.3). */
+static int64_t health_alive_weight(const struct health *h)
+{
+	int64_t w = 0;
+
+	for (size_t i = 0; i < h->host.cfg->nrs; i++)
+		if (health_rs_alive(h, i))
+			w += health_rs_pool_weight(h, i);
+	return w < 0 ? 0 : w;
+}
+
+static bool health_quorum_lost(const struct health *h, int64_t aw)
+{
+	return aw < h->quorum - h->hysteresis || aw == 0;
+}
+
+/*
+ * The module carried a change through: follow the quorum state by
+ * keepalived's rule (lost below quorum - hysteresis or at 0, regained at
+ * quorum + hysteresis), and in debug builds check the service.
+ */
+static void health_changed(void *ctx)
+{
+	struct health *h = ctx;
+	int64_t aw = health_alive_weight(h);
+
+	if (h->quorum_up && health_quorum_lost(h, aw)) {
+		h->quorum_up = false;
+		h->sorry_used |= h->host.cfg->sorry_server;
+	} else if (!h->quorum_up && aw >= h->quorum + h->hysteresis) {
+		h->quorum_up = true;
+	}
+	HEALTH_ASSERT_SANE(h);
+}
+
 /* The checkers log through keepalived's syslog: not the IPVS log the report counts. */
 static void health_env_log(void *ctx, int level, const char *fmt, ...)
 {
@@ -329,11 +407,16 @@ int health_new_host(const struct health_host *host, struct health **out, char *e
 	h->cks = xcalloc(n, sizeof(*h->cks));
 	h->probes = xcalloc(n, sizeof(*h->probes));
 	h->ck_base = xcalloc(c->nrs, sizeof(*h->ck_base));
+	h->weight = xcalloc(c->nrs, sizeof(*h->weight));
+	h->sorry_weight = 1;
+	h->quorum = c->quorum;
+	h->hysteresis = c->hysteresis;
 	rc = xcalloc(c->nrs, sizeof(*rc));
 	n = 0;
 	for (size_t i = 0; i < c->nrs; i++) {
 		const struct scn_rs *r = &c->rs[i];
 
+		h->weight[i] = r->weight;
 		h->ck_base[i] = n;
 		for (size_t k = 0; k < r->ncheckers; k++) {
 			struct health_probe *p = &h->probes[n + k];
@@ -364,6 +447,17 @@ int health_new_host(const struct health_host *host, struct health **out, char *e
 		rc[i].n_checkers = r->ncheckers;
 		n += r->ncheckers;
 	}
+	/* keepalived's corrections: quorum at most the total weight, hysteresis below it */
+	if (h->quorum > 0) {
+		int64_t total = 0;
+
+		for (size_t i = 0; i < c->nrs; i++)
+			total += h->weight[i];
+		if (h->quorum > total && total > 0)
+			h->quorum = total;
+		if (h->hysteresis >= h->quorum)
+			h->hysteresis = h->quorum - 1;
+	}
 	check_vs_conf_init(&vc);
 	lb_addr_port_fmt(&c->addr, c->port, vc.name, sizeof(vc.name));
 	vc.delay_loop_ns = c->delay_loop_ns;
@@ -387,6 +481,7 @@ int health_new_host(const struct health_host *host, struct health **out, char *e
 		.rs_down = health_rs_down,
 		.rs_weight = health_rs_weight,
 		.rand_ns = health_rand_ns,
+		.changed = health_changed,
 	};
 	snprintf(name, sizeof(name), "director.%s.vs.%s.checks", host->dir_name, vc.name);
 	h->rng = rng_stream_new(host->seed, name);
@@ -421,6 +516,126 @@ void health_start(struct health *h)
 		    lb_service_find_dest(h->host.svc, &d->addr, d->port) == d)
 			lb_service_del_dest(h->host.svc, d);
 	}
+	h->started = true;
+	h->quorum_up = !health_quorum_lost(h, health_alive_weight(h));
+	h->sorry_used = !h->quorum_up && h->host.cfg->sorry_server;
+	HEALTH_ASSERT_SANE(h);
+}
+
+/*
+ * An operator sets the weight of <addr>:<port> to <weight> (a `weight`
+ * fault). A real server of this service (or its sorry server) gets it the
+ * keepalived way, as after a reload with that `weight` or an SNMP set: it
+ * reaches IPVS now only where the server is in the pool at its weight,
+ * otherwise when it gets back there (a failed server stays out or at 0, a
+ * drained one comes back drained), and it counts towards quorum at once.
+ * Editing IPVS behind keepalived's back instead would put a dead inhibited
+ * server back in the schedule and be undone by the next check. Returns 0,
+ * -ENOENT when no destination of this service is <addr>:<port> (the caller
+ * may edit IPVS itself), -EINVAL for a weight outside 0..2^31-1.
+ */
+int health_set_weight(struct health *h, const struct lb_addr *addr, uint16_t port,
+		      int64_t weight)
+{
+	const struct scn_vs *c = h->host.cfg;
+	int rc = -ENOENT;
+
+	if (weight < 0 || weight > INT32_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < c->nrs; i++) {
+		if (c->rs[i].port != port || !lb_addr_eq(&c->rs[i].addr, addr))
+			continue;
+		h->weight[i] = weight;
+		rc = check_vs_set_weight(h->cv, (int)i, weight);
+	}
+	if (c->sorry_server && port == health_port(h, CHECK_RS_SORRY) &&
+	    lb_addr_eq(&c->sorry_addr, addr)) {
+		h->sorry_weight = weight;
+		rc = check_vs_set_weight(h->cv, CHECK_RS_SORRY, weight);
+	}
+	return rc;
+}
+
+/*
+ * health_sane - the checkers' verdicts and the IPVS service the traffic
+ * uses agree, by keepalived's rules (spec 5.3; ipwrapper.c and ipvs_cmd,
+ * which turns a removal into weight 0 under inhibit_on_failure):
+ *
+ *  - a real server is alive iff every checker of it is up (alpha: down
+ *    until its first success), as the module says;
+ *  - quorum follows the alive weight (the alive servers' weights, each the
+ *    configured one or the last `weight` fault's): lost below quorum -
+ *    hysteresis or at 0, regained only at quorum + hysteresis, with quorum
+ *    and hysteresis corrected as keepalived does; the module agrees;
+ *  - with quorum up (or no sorry server) an alive real server is a
+ *    destination at its weight; a dead one is absent, or at weight 0 with
+ *    inhibit_on_failure;
+ *  - with quorum lost and a sorry server, the sorry server is in at its
+ *    weight and every real server is absent or, inhibited, at weight 0;
+ *    otherwise the sorry server is absent (at weight 0 with
+ *    sorry_server_inhibit once it has served);
+ *  - the service holds nothing else, each destination once, and the host's
+ *    handle for each real server is the destination the service holds.
+ *
+ * True before health_start (IPVS is still the scenario's). O(real servers
+ * x destinations); called from assert() after every change in LBSIM_DEBUG
+ * builds, and by tests.
+ */
+bool health_sane(const struct health *h)
+{
+	const struct scn_vs *c;
+	const struct lb_service *svc;
+	const struct lb_dest *d;
+	unsigned held = 0;
+	bool sorry_on;
+	int64_t aw;
+
+	if (!h)
+		return false;
+	if (!h->started)
+		return true;
+	c = h->host.cfg;
+	svc = h->host.svc;
+	aw = health_alive_weight(h);
+	if (!check_vs_sane(h->cv) || check_vs_quorum(h->cv) != h->quorum ||
+	    check_vs_hysteresis(h->cv) != h->hysteresis || check_vs_alive_weight(h->cv) != aw ||
+	    check_vs_quorum_up(h->cv) != h->quorum_up)
+		return false;
+	if (h->quorum_up ? health_quorum_lost(h, aw) : aw >= h->quorum + h->hysteresis)
+		return false;
+	sorry_on = !h->quorum_up && c->sorry_server;
+	for (size_t i = 0; i < c->nrs; i++) {
+		bool alive = health_rs_alive(h, i);
+
+		if (alive != check_vs_rs_alive(h->cv, (int)i))
+			return false;
+		d = lb_service_find_dest(svc, &c->rs[i].addr, c->rs[i].port);
+		if (alive && !sorry_on) {
+			if (!d || d->weight != health_weight(health_rs_pool_weight(h, i)))
+				return false;
+		} else if (c->rs[i].inhibit_on_failure) {
+			if (!d || d->weight != 0)
+				return false;
+		} else if (d) {
+			return false;
+		}
+		if (d && (held++, h->host.dest(h->host.ctx, (int)i) != d))
+			return false;
+	}
+	if (c->sorry_server) {
+		d = lb_service_find_dest(svc, &c->sorry_addr, health_port(h, CHECK_RS_SORRY));
+		if (sorry_on) {
+			if (!d || d->weight != health_weight(h->sorry_weight))
+				return false;
+		} else if (c->sorry_server_inhibit && h->sorry_used) {
+			if (!d || d->weight != 0)
+				return false;
+		} else if (d) {
+			return false;
+		}
+		held += d != NULL;
+	}
+	return svc->ndests == held;
 }
 
 /*
@@ -456,5 +671,6 @@ void health_free(struct health *h)
 	free(h->cks);
 	free(h->probes);
 	free(h->ck_base);
+	free(h->weight);
 	free(h);
 }

@@ -8,6 +8,7 @@
 #ifndef LBSIM_MODELS_HEALTH_H
 #define LBSIM_MODELS_HEALTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,10 @@ int health_new(struct mvs *v, struct health **out, char *err, size_t errlen);
 int health_new_host(const struct health_host *host, struct health **out, char *err,
 		    size_t errlen);
 void health_start(struct health *h);
+int health_set_weight(struct health *h, const struct lb_addr *addr, uint16_t port,
+		      int64_t weight);
+/* The checkers' verdicts agree with the service (spec 5.3); asserted in LBSIM_DEBUG. */
+bool health_sane(const struct health *h);
 int health_misc_counts(const struct health *h, size_t rs, size_t ci, uint64_t *runs,
 		       uint64_t *failures);
 void health_free(struct health *h);

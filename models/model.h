@@ -262,6 +262,9 @@ struct world {
 	void *tap_ctx;
 	world_vrrp_tap_fn *vrrp_tap;
 	void *vrrp_tap_ctx;
+	world_tick_fn *tick;
+	void *tick_ctx;
+	sim_time_t tick_ns;
 	struct ha *ha;		 /* VRRP, NULL when no director runs it (models/ha.c) */
 };
 

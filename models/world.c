@@ -211,6 +211,11 @@ int world_new(const struct scenario *scn, const struct world_opts *opts, struct 
 		w->tap_ctx = opts->tap_ctx;
 		w->vrrp_tap = opts->vrrp_tap;
 		w->vrrp_tap_ctx = opts->vrrp_tap_ctx;
+		if (opts->tick && opts->tick_ns > 0) {
+			w->tick = opts->tick;
+			w->tick_ctx = opts->tick_ctx;
+			w->tick_ns = opts->tick_ns;
+		}
 	}
 
 	w->links = xcalloc(scn->nlinks ? scn->nlinks : 1, sizeof(*w->links));
@@ -305,11 +310,16 @@ static sim_time_t world_fault(struct sim *sim, void *ctx, uint64_t arg)
 		break;
 	}
 	case SCN_FAULT_WEIGHT:
+		/* through keepalived where its checkers own the service (models/health.c) */
 		for (size_t i = 0; i < w->ndirs; i++)
 			for (size_t j = 0; j < w->dirs[i].nvs; j++) {
 				struct mvs *v = &w->dirs[i].vs[j];
-				struct lb_dest *d = lb_service_find_dest(&v->svc, &f->addr, f->port);
+				struct lb_dest *d;
 
+				if (v->health && health_set_weight(v->health, &f->addr, f->port,
+								   (int64_t)f->value) != -ENOENT)
+					continue;
+				d = lb_service_find_dest(&v->svc, &f->addr, f->port);
 				if (d)
 					lb_service_edit_dest(&v->svc, d, (int)f->value, d->u_threshold,
 							     d->l_threshold);
@@ -330,6 +340,27 @@ static sim_time_t world_fault(struct sim *sim, void *ctx, uint64_t arg)
 	if (w->ha)
 		ha_fault(w->ha, f);
 	return SIM_NOMORE;
+}
+
+static sim_time_t world_tick(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct world *w = ctx;
+
+	w->tick(w->tick_ctx, w, sim_now(sim));
+	return w->tick_ns;
+}
+
+/*
+ * Every virtual service's checkers agree with its IPVS service
+ * (health_sane); true where there are none. For tests, at any time.
+ */
+bool world_checkers_sane(const struct world *w)
+{
+	for (size_t i = 0; i < w->ndirs; i++)
+		for (size_t j = 0; j < w->dirs[i].nvs; j++)
+			if (w->dirs[i].vs[j].health && !health_sane(w->dirs[i].vs[j].health))
+				return false;
+	return true;
 }
 
 /* Run the world to its duration (or its max_requests). */
@@ -354,6 +385,8 @@ void world_run(struct world *w)
 	for (size_t i = 0; i < w->npops; i++)
 		population_start(&w->pops[i]);
 	sim_schedule(w->sim, interval, world_sample, w, (uint64_t)interval);
+	if (w->tick)
+		sim_schedule(w->sim, w->tick_ns, world_tick, w, 0);
 	sim_run(w->sim, w->end_ns);
 	w->measure_end = sim_now(w->sim);
 	world_conn_entries(w);

@@ -57,6 +57,14 @@ struct world_vrrp_pkt {
 
 typedef void world_vrrp_tap_fn(void *ctx, sim_time_t at, const struct world_vrrp_pkt *pkt);
 
+/*
+ * Called every tick_ns of simulated time from tick_ns on, between two
+ * events (tests: invariants along a run). It may read the world, not
+ * change it; the run's outcome is the same with or without it (only the
+ * event count grows).
+ */
+typedef void world_tick_fn(void *ctx, struct world *w, sim_time_t at);
+
 struct world_opts {
 	const char *algo;	      /* replaces every lb_algo when not NULL */
 	uint64_t seed;		      /* used when seed_set, else the scenario's */
@@ -67,12 +75,16 @@ struct world_opts {
 	void *tap_ctx;
 	world_vrrp_tap_fn *vrrp_tap;  /* may be NULL */
 	void *vrrp_tap_ctx;
+	world_tick_fn *tick;	      /* may be NULL */
+	void *tick_ctx;
+	sim_time_t tick_ns;	      /* > 0 with a tick */
 };
 
 int world_new(const struct scenario *scn, const struct world_opts *opts, struct world **out,
 	      char *err, size_t errlen);
 void world_run(struct world *w);
 void world_fill_result(const struct world *w, struct run_result *r);
+bool world_checkers_sane(const struct world *w);
 void world_free(struct world *w);
 
 #endif /* LBSIM_MODELS_WORLD_H */

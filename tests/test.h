@@ -80,9 +80,10 @@ int test_vrrp_register(void);
 int test_check_register(void);
 int test_packet_register(void);
 int test_pcapfeed_register(void);
+int test_replay_register(void);
 int test_ha_register(void);
 int test_ha_prop_register(void);
 int test_ha_spec_register(void);
-int test_replay_register(void);
+int test_check_prop_register(void);
 
 #endif /* LBSIM_TESTS_TEST_H */

@@ -42,6 +42,7 @@ static const struct {
 	{ "ha_prop", test_ha_prop_register },
 	{ "ha_spec", test_ha_spec_register },
 	{ "check", test_check_register },
+	{ "check_prop", test_check_prop_register },
 	{ "packet", test_packet_register },
 	{ "pcapfeed", test_pcapfeed_register },
 	{ "replay", test_replay_register },

@@ -10,13 +10,14 @@
  * Called by the keepalived-node model and the live shim: check_vs_new once
  * per virtual_server block, check_vs_start/stop on checker-process start and
  * exit, check_probe_done once per probe answer (check_probe_progress on each
- * HTTP read that re-arms the timeout). It calls back through struct lb_env
- * (one timer per checker: next attempt, or the attempt's timeout) and
- * struct check_callbacks (probe_start once per attempt, rs_up/rs_down/
- * rs_weight for IPVS, rs_state/quorum_state for notifications). Per event the
- * work is O(1), plus O(real servers) when quorum flips; a virtual server
- * holds its config copy and ~200 bytes per checker. No clock is read: "now"
- * is env->now_ns.
+ * HTTP read that re-arms the timeout), check_vs_set_weight when an operator
+ * changes a weight. It calls back through struct lb_env (one timer per
+ * checker: next attempt, or the attempt's timeout) and struct
+ * check_callbacks (probe_start once per attempt, rs_up/rs_down/rs_weight
+ * for IPVS, rs_state/quorum_state for notifications, changed after each
+ * change has been carried through). Per event the work is O(1), plus
+ * O(real servers) when quorum flips; a virtual server holds its config
+ * copy and ~200 bytes per checker. No clock is read: "now" is env->now_ns.
  *
  * Reproduces (spec/vrrp-keepalived.md 4.7, 4.8, 5): inheritance checker <-
  * real server <- virtual server <- per-kind default (retry 1 / 1 s; HTTP
@@ -584,6 +585,8 @@ static void rs_changed(struct check_vs *vs, struct check_rs *rs, bool was_alive)
 			vs->cb.rs_state(vs->cb.ctx, rs->idx, alive);
 	}
 	quorum_update(vs);
+	if (vs->cb.changed)
+		vs->cb.changed(vs->cb.ctx);
 }
 
 /* ---- one checker ---- */
@@ -792,6 +795,44 @@ int check_probe_done(struct check_checker *ck, uint64_t attempt, const struct ch
 		attempt_ok(ck);
 	else
 		attempt_fail(ck);
+	return 0;
+}
+
+/*
+ * check_vs_set_weight - the weight keepalived holds for real server <rs>
+ * (or CHECK_RS_SORRY) becomes <weight>, as after a reload with a new
+ * `weight` or an SNMP set (keepalived's update_svr_wgt): it reaches IPVS at
+ * once only where the server is in the pool at its weight (alive, quorum
+ * up or no sorry server; the sorry server while in use), otherwise when it
+ * next gets there; it counts towards quorum at once, which may flip. The
+ * weight replaces what misc_dynamic results had made of it (until the next
+ * such result moves it). Returns 0, -ENOENT for a bad index, -EINVAL for a
+ * weight outside 0..2^31-1.
+ */
+int check_vs_set_weight(struct check_vs *vs, int rs, int64_t weight)
+{
+	struct check_rs *r;
+
+	if (weight < 0 || weight > CHECK_WEIGHT_MAX)
+		return -EINVAL;
+	if (rs == CHECK_RS_SORRY) {
+		if (!vs->sorry_server)
+			return -ENOENT;
+		vs->sorry_weight = weight;
+		sorry_sync(vs);
+		if (vs->running && vs->cb.changed)
+			vs->cb.changed(vs->cb.ctx);
+		return 0;
+	}
+	if (rs < 0 || (size_t)rs >= vs->n_rs)
+		return -ENOENT;
+	r = &vs->rs[rs];
+	r->weight = weight;
+	for (size_t j = 0; j < r->n_ck; j++)
+		r->ck[j].weight_adj = 0;
+	lg(vs, LB_LOG_INFO, "%s weight set to %" PRId64, r->name, weight);
+	if (vs->running)
+		rs_changed(vs, r, rs_alive(r));
 	return 0;
 }
 

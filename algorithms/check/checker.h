@@ -136,6 +136,9 @@ struct check_checker;
  * quorum_state (may be NULL) report transitions (notify_up/down,
  * quorum_up/down scripts), also while IPVS is not touched. rand_ns (may be
  * NULL = always 0) returns a uniform integer in [0, max_ns] (warmup).
+ * changed (may be NULL) comes once a real server's state or weight change
+ * has been carried through (IPVS, notifications, quorum and sorry server):
+ * the owner's service must then agree with the module (its sanity checks).
  */
 struct check_callbacks {
 	void *ctx;
@@ -148,6 +151,7 @@ struct check_callbacks {
 	void (*rs_state)(void *ctx, int rs, bool alive);
 	void (*quorum_state)(void *ctx, bool up);
 	int64_t (*rand_ns)(void *ctx, int64_t max_ns);
+	void (*changed)(void *ctx);
 };
 
 /* Configuration with keepalived's defaults. */
@@ -166,6 +170,7 @@ int check_vs_start(struct check_vs *vs);
 void check_vs_stop(struct check_vs *vs);
 
 int check_probe_done(struct check_checker *ck, uint64_t attempt, const struct check_result *r);
+int check_vs_set_weight(struct check_vs *vs, int rs, int64_t weight);
 int check_probe_progress(struct check_checker *ck, uint64_t attempt);
 
 /* Accessors. rs and checker indices follow the conf. */

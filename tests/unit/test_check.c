@@ -1206,6 +1206,56 @@ static void test_random(void)
 			outcomes, downs, quorum_flips, stale);
 }
 
+/*
+ * An operator's weight (check_vs_set_weight, keepalived's update_svr_wgt):
+ * reaches IPVS at once only for a server in the pool, is kept for a failed
+ * one until it comes back, counts towards quorum at once.
+ */
+static void test_set_weight(void)
+{
+	struct harness *h = h_tcp_fixture(3);
+
+	h->rc[1].inhibit_on_failure = 1;
+	h->vc.sorry_server = true;
+	h->vc.quorum = 3;
+	CU_ASSERT_EQUAL_FATAL(h_build(h), 0);
+	CU_ASSERT_EQUAL(check_vs_set_weight(h->vs, 3, 1), -ENOENT);
+	CU_ASSERT_EQUAL(check_vs_set_weight(h->vs, 0, -1), -EINVAL);
+	check_vs_start(h->vs);
+	h->check_each = true;
+	h_run(h, 5 * S);
+	/* in the pool: edited now */
+	CU_ASSERT_EQUAL(check_vs_set_weight(h->vs, 0, 4), 0);
+	CU_ASSERT(h->present[1] && h->weight[1] == 4);
+	CU_ASSERT_EQUAL(check_vs_alive_weight(h->vs), 6);
+	/* failed and inhibited: stays at 0, comes back at the new weight */
+	h->srv[1].mode = SRV_REFUSE;
+	h_run(h, 15 * S);
+	CU_ASSERT(!check_vs_rs_alive(h->vs, 1) && h->present[2] && h->weight[2] == 0);
+	CU_ASSERT_EQUAL(check_vs_set_weight(h->vs, 1, 7), 0);
+	CU_ASSERT(h->present[2] && h->weight[2] == 0);
+	h->srv[1].mode = SRV_OK;
+	h_run(h, 25 * S);
+	CU_ASSERT(check_vs_rs_alive(h->vs, 1) && h->weight[2] == 7);
+	/* quorum 3: draining .21 and .22 leaves 1 < 3, the sorry server takes over */
+	CU_ASSERT_EQUAL(check_vs_set_weight(h->vs, 0, 0), 0);
+	CU_ASSERT(check_vs_quorum_up(h->vs));
+	CU_ASSERT_EQUAL(check_vs_set_weight(h->vs, 1, 0), 0);
+	CU_ASSERT(!check_vs_quorum_up(h->vs));
+	CU_ASSERT(h->present[0] && h->weight[0] == 1 && !h->present[1] && !h->present[3]);
+	CU_ASSERT(h->present[2] && h->weight[2] == 0);
+	CU_ASSERT_EQUAL(check_vs_set_weight(h->vs, CHECK_RS_SORRY, 3), 0);
+	CU_ASSERT_EQUAL(h->weight[0], 3);
+	CU_ASSERT_EQUAL(check_vs_set_weight(h->vs, 2, 2), 0);	/* 2 < 3 */
+	CU_ASSERT(!check_vs_quorum_up(h->vs));
+	CU_ASSERT_EQUAL(check_vs_set_weight(h->vs, 2, 3), 0);	/* 3: regained */
+	CU_ASSERT(check_vs_quorum_up(h->vs));
+	CU_ASSERT(!h->present[0] && h->present[1] && h->weight[1] == 0 && h->weight[3] == 3);
+	CU_ASSERT(h_consistent(h));
+	CU_ASSERT_EQUAL(h->bad_ops, 0);
+	h_free(h);
+}
+
 int test_check_register(void)
 {
 	CU_pSuite s = CU_add_suite("check", NULL, NULL);
@@ -1224,7 +1274,8 @@ int test_check_register(void)
 	    !CU_add_test(s, "quorum, hysteresis, sorry server", test_quorum) ||
 	    !CU_add_test(s, "late answer ignored", test_late_answer) ||
 	    !CU_add_test(s, "read progress re-arms the timeout", test_progress) ||
-	    !CU_add_test(s, "random outcomes keep IPVS consistent", test_random))
+	    !CU_add_test(s, "random outcomes keep IPVS consistent", test_random) ||
+	    !CU_add_test(s, "operator weight", test_set_weight))
 		return -1;
 	return 0;
 }
