@@ -1173,13 +1173,18 @@ static sim_time_t rp_fault(struct sim *sim, void *ctx, uint64_t arg)
 		break;
 	case SCN_FAULT_WEIGHT:
 		for (size_t i = 0; i < rp->nrs; i++) {
-			struct lb_dest *d = rp->rs[i].dest;
+			struct rp_rs *r = &rp->rs[i];
+			struct lb_dest *d = r->dest;
 
 			if (d->port != f->port || !lb_addr_eq(&d->addr, &f->addr))
 				continue;
-			lb_service_edit_dest(d->svc, d, (int)f->value, d->u_threshold,
-					     d->l_threshold);
-			rp->rs[i].out = rp->rs[i].removed || f->value == 0;
+			/* Through keepalived where its checkers own the service, as
+			 * in run (models/world.c): a failed server stays out. */
+			if (!r->vs->health || health_set_weight(r->vs->health, &f->addr, f->port,
+								(int64_t)f->value) == -ENOENT)
+				lb_service_edit_dest(d->svc, d, (int)f->value, d->u_threshold,
+						     d->l_threshold);
+			r->out = r->removed || f->value == 0;
 		}
 		break;
 	case SCN_FAULT_FAIL_SERVER:
@@ -1311,16 +1316,22 @@ static void rp_request(struct replay *rp, struct rp_vs *v, struct lb_pkt *p, con
 /*
  * replay_prefetch - a frame that replay_packet will get soon (a few frames
  * ahead): start loading the connection-table cells its lookup will read.
- * Plain Ethernet/IPv4 TCP/UDP frames to a virtual service only (before any
- * --map); a hint that changes no result.
+ * Only a TCP SYN (or UDP) to a virtual service, plain Ethernet/IPv4, before
+ * any --map: the other packets of a connection find their cells where its
+ * SYN left them, in the cache; a new connection's would cost a memory
+ * latency. A hint that changes no result.
  */
 void replay_prefetch(struct replay *rp, enum lb_linktype lt, const uint8_t *frame, size_t caplen)
 {
 	struct lb_flow_key k;
+	unsigned flags;
 	struct rp_vs *v;
 
-	if (lb_pkt_peek_flow(lt, frame, caplen, &k) == 0 &&
-	    (v = rp_find_vs(rp, &k.daddr, k.dport, k.proto)) != NULL)
+	if (lb_pkt_peek_flow(lt, frame, caplen, &k, &flags) != 0 ||
+	    (k.proto == LB_PROTO_TCP && (flags & (LB_TCP_SYN | LB_TCP_ACK)) != LB_TCP_SYN))
+		return;
+	v = rp_find_vs(rp, &k.daddr, k.dport, k.proto);
+	if (v)
 		lb_conn_prefetch(v->dir->tab, &k);
 }
 

@@ -20,6 +20,7 @@
 #include "tools/pcapfeed.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 #define PF_FRAMES 4096
 #define PF_MAX_CAPLEN 262144u			   /* libpcap's largest snapshot length */
 #define PF_BUF (1024u * 1024u + PF_MAX_CAPLEN) /* a batch closes when less is left */
+#define PF_SPIN 2000 /* yields before a wait sleeps */
 #define PF_PREFETCH 16 /* frames ahead whose lines the consumer starts loading */
 
 /* Frames [0, n) in order; then, once they are taken, status: 1 more follow, 0 end, -1 error. */
@@ -48,8 +50,9 @@ struct pcap_feed {
 	pthread_t reader;
 	pthread_mutex_t mu;
 	pthread_cond_t filled, emptied;
-	unsigned long produced, consumed; /* batches, under mu */
-	bool stop;			  /* the consumer is done: the reader leaves */
+	_Atomic unsigned long produced;	  /* batches filled; changed under mu */
+	_Atomic unsigned long consumed;	  /* batches given back; changed under mu */
+	_Atomic bool stop;		  /* the consumer is done: the reader leaves */
 	struct pf_batch *b;		  /* PF_BATCHES */
 	struct pf_batch *cur;		  /* the consumer's batch, or NULL */
 	unsigned pos;			  /* its next frame */
@@ -90,6 +93,29 @@ static void pf_fill(struct pcap_feed *f, struct pf_batch *b)
 	}
 }
 
+/*
+ * Wait a little for <ready> before sleeping on the condition: a thread that
+ * sleeps for every batch and is woken by the other may be woken on the
+ * other's CPU and share it for a while, which halves the pipeline. The wait
+ * is a few hundred microseconds at most, about one batch.
+ */
+static void pf_spin(struct pcap_feed *f, bool (*ready)(struct pcap_feed *))
+{
+	for (unsigned i = 0; i < PF_SPIN && !ready(f); i++)
+		sched_yield();
+}
+
+static bool pf_room(struct pcap_feed *f)
+{
+	return atomic_load(&f->produced) - atomic_load(&f->consumed) < PF_BATCHES ||
+	       atomic_load(&f->stop);
+}
+
+static bool pf_full(struct pcap_feed *f)
+{
+	return atomic_load(&f->produced) != atomic_load(&f->consumed);
+}
+
 static void *pf_reader(void *arg)
 {
 	struct pcap_feed *f = arg;
@@ -97,8 +123,9 @@ static void *pf_reader(void *arg)
 	for (;;) {
 		struct pf_batch *b;
 
+		pf_spin(f, pf_room);
 		pthread_mutex_lock(&f->mu);
-		while (f->produced - f->consumed == PF_BATCHES && !f->stop)
+		while (!pf_room(f))
 			pthread_cond_wait(&f->emptied, &f->mu);
 		if (f->stop) {
 			pthread_mutex_unlock(&f->mu);
@@ -205,8 +232,9 @@ int pcap_feed_next(struct pcap_feed *f, struct pcap_pkthdr **h, const u_char **d
 				return status;
 			}
 		}
+		pf_spin(f, pf_full);
 		pthread_mutex_lock(&f->mu);
-		while (f->produced == f->consumed)
+		while (!pf_full(f))
 			pthread_cond_wait(&f->filled, &f->mu);
 		f->cur = &f->b[f->consumed % PF_BATCHES];
 		pthread_mutex_unlock(&f->mu);

@@ -525,7 +525,7 @@ int lb_pkt_flow_key(const struct lb_pkt *p, struct lb_flow_key *key)
  * lb_pkt_parse might reject (bad checksums, lengths past the capture).
  */
 int lb_pkt_peek_flow(enum lb_linktype lt, const uint8_t *frame, size_t caplen,
-		     struct lb_flow_key *key)
+		     struct lb_flow_key *key, unsigned *tcp_flags)
 {
 	const uint8_t *ip = frame + 14;
 	size_t ihl;
@@ -544,6 +544,7 @@ int lb_pkt_peek_flow(enum lb_linktype lt, const uint8_t *frame, size_t caplen,
 	key->sport = lb_rd16(ip + ihl);
 	key->dport = lb_rd16(ip + ihl + 2);
 	key->proto = ip[9];
+	*tcp_flags = ip[9] == LB_PROTO_TCP && caplen >= 14 + ihl + 14 ? ip[ihl + 13] : 0;
 	return 0;
 }
 

@@ -191,12 +191,13 @@ int lb_pkt_flow_key(const struct lb_pkt *p, struct lb_flow_key *key);
 
 /*
  * The 5-tuple of a plain untagged Ethernet / IPv4 / TCP or UDP first
- * fragment, read at fixed offsets without a full parse; -1 for any other
- * frame (which may still be valid). A hint for looking ahead, never a
- * verdict: lb_pkt_parse* decides.
+ * fragment, read at fixed offsets without a full parse, and its TCP flags
+ * (0 for UDP, or a TCP header cut before them); -1 for any other frame
+ * (which may still be valid). A hint for looking ahead, never a verdict:
+ * lb_pkt_parse* decides.
  */
 int lb_pkt_peek_flow(enum lb_linktype lt, const uint8_t *frame, size_t caplen,
-		     struct lb_flow_key *key);
+		     struct lb_flow_key *key, unsigned *tcp_flags);
 
 /*
  * Check the checksums of a parsed IP packet: IPv4 header, then TCP, UDP

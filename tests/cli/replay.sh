@@ -236,6 +236,22 @@ PY
 run replay scenarios/checkers.conf "$T/checkers.pcap" --out "$T/ck" &&
 	grep -q "rs_down 10.40.0.32:80" "$T/out" || bad "replay checkers: text names the removal"
 
+# A weight fault on a checked server goes through keepalived: .32, failed and
+# held at weight 0 by inhibit_on_failure, is not given weight 3 at 25 s (it
+# would get connections it cannot serve); rr ignores weights otherwise, so
+# the replay is the same as without the fault.
+run replay tests/data/scenarios/replay-inhibit.conf "$T/checkers.pcap" --json --out "$T/ck" &&
+	cp "$T/out" "$T/inh.json" || bad "replay inhibit"
+run replay tests/data/scenarios/replay-inhibit-weight.conf "$T/checkers.pcap" --json \
+	--out "$T/ck" || bad "replay inhibit + weight"
+python3 - "$T/inh.json" "$T/out" <<'PY' || bad "weight fault on an inhibited server"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert a["to_failed_servers"] > 0, a
+assert b["to_failed_servers"] == a["to_failed_servers"], (a["to_failed_servers"], b["to_failed_servers"])
+assert a["servers"] == b["servers"], (a["servers"], b["servers"])
+PY
+
 # ---- bad input: exit 2, nothing written ----
 head -c 1000 "$T/wlc.pcap" >"$T/trunc.pcap"
 printf 'this is not a capture\n' >"$T/junk.pcap"

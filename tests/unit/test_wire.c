@@ -716,6 +716,7 @@ static void test_peek_flow(void)
 		size_t len = load(fc->hex, buf_b, sizeof(buf_b)), cut = len;
 		enum lb_linktype lt = i < NCASES ? fc->lt : (enum lb_linktype)(rnd() % 2 ? LB_LT_ETHER : fc->lt);
 		struct lb_flow_key kp, kf;
+		unsigned fl = 0;
 		struct lb_pkt p;
 		uint8_t *copy;
 		int r, q;
@@ -729,7 +730,7 @@ static void test_peek_flow(void)
 		}
 		copy = malloc(cut);
 		memcpy(copy, buf_b, cut);
-		q = lb_pkt_peek_flow(lt, copy, cut, &kp);
+		q = lb_pkt_peek_flow(lt, copy, cut, &kp, &fl);
 		r = lb_pkt_parse_snap(&p, lt, copy, cut, len);
 		if (r == LB_PKT_OK && p.kind == LB_PKT_IP && !(p.flags & LB_PKT_F_ENCAP) &&
 		    (p.proto == LB_PROTO_TCP || p.proto == LB_PROTO_UDP) && lt == LB_LT_ETHER &&
@@ -739,6 +740,10 @@ static void test_peek_flow(void)
 			if (q == 0) {
 				CU_ASSERT(lb_addr_eq(&kp.saddr, &kf.saddr) && lb_addr_eq(&kp.daddr, &kf.daddr));
 				CU_ASSERT(kp.sport == kf.sport && kp.dport == kf.dport && kp.proto == kf.proto);
+				if (p.proto == LB_PROTO_TCP && p.l4_off + 14 <= cut)
+					CU_ASSERT_EQUAL(fl, p.tcp_flags);
+				if (p.proto == LB_PROTO_UDP)
+					CU_ASSERT_EQUAL(fl, 0);
 				agreed++;
 			}
 		}
