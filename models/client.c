@@ -162,12 +162,16 @@ static void conn_abandon(struct mconn *c)
 static bool conn_moved(const struct mconn *c)
 {
 	struct world *w = c->pop->w;
-	int d;
+	struct mvs *v = c->vs;
 
 	if (!w->ha)
 		return false;
-	d = ha_route(w->ha, &c->vs->cfg->addr);
-	return d < 0 || &w->dirs[d] != c->vs->dir;
+	/* Asked on every packet; routes change only at VRRP transitions and GARPs. */
+	if (v->route_epoch != w->route_epoch) {
+		v->route_dir = ha_route(w->ha, &v->cfg->addr);
+		v->route_epoch = w->route_epoch;
+	}
+	return v->route_dir < 0 || &w->dirs[v->route_dir] != v->dir;
 }
 
 /*
@@ -337,7 +341,7 @@ static void conn_syn(struct mconn *c)
 	c->rs = dest->owner;
 	if (c->counted)
 		c->rs->connections++;
-	if (w->ha)
+	if (w->ha_sync)
 		ha_conn_open(w->ha, (size_t)(d - w->dirs), c->id);
 
 	/*
@@ -541,7 +545,7 @@ static void conn_fin(struct mconn *c)
 	} else {
 		director_linger(d, LINGER_UDP, r->dest, false);
 	}
-	if (c->pop->w->ha)
+	if (c->pop->w->ha_sync)
 		ha_conn_close(c->pop->w->ha, (size_t)(d - c->pop->w->dirs), c->id);
 	conn_release(c);
 }

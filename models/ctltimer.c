@@ -119,9 +119,17 @@ static sim_time_t ctl_fire(struct sim *sim, void *ctx, uint64_t at)
 	ct->armed_at = SIM_TIME_MAX;
 	while (ct->n && ct->h[0].at <= now) {
 		struct lb_timer *t = ct->h[0].t;
+		uint64_t seq = ct->h[0].seq;
 
-		ctl_remove(ct, 0);
-		t->fn(t); /* may arm or cancel timers, this one included */
+		/*
+		 * It stays at the root through its callback (nothing can come
+		 * before it), so the usual re-arm of a periodic timer is one
+		 * sift in place; the callback may arm or cancel timers, this
+		 * one included. Untouched by its callback, it is done.
+		 */
+		t->fn(t);
+		if (t->env_priv[0] && ct->h[t->env_priv[0] - 1].seq == seq)
+			ctl_remove(ct, (size_t)t->env_priv[0] - 1);
 	}
 	ctl_resched(ct);
 	return SIM_NOMORE;
@@ -150,8 +158,18 @@ void ctl_timer_arm(struct ctl_timers *ct, struct lb_timer *t, int64_t at_ns, int
 {
 	struct ctl_entry e = { .at = at_ns < now_ns ? now_ns : at_ns, .seq = ct->seq++, .t = t };
 
-	if (t->env_priv[0])
-		ctl_remove(ct, (size_t)t->env_priv[0] - 1);
+	if (t->env_priv[0]) {
+		/* Armed: the new (time, seq) where it stands, sifted into place
+		 * (either way); pops come in the same order as after a remove
+		 * and an insert, for a heap's order is the (time, seq) order. */
+		size_t i = (size_t)t->env_priv[0] - 1;
+
+		ct->h[i] = e;
+		ctl_sift_down(ct, i);
+		ctl_sift_up(ct, (size_t)t->env_priv[0] - 1);
+		ctl_resched(ct);
+		return;
+	}
 	if (ct->n == ct->cap) {
 		ct->cap = ct->cap ? ct->cap * 2 : 64;
 		ct->h = xrealloc(ct->h, ct->cap * sizeof(*ct->h));

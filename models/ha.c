@@ -197,6 +197,7 @@ struct ha {
 	size_t nscripts;
 	struct ha_vip *vips;
 	size_t nvips;
+	size_t route_hint;		 /* ha_route: the VIP it found last */
 	bool *part;		 /* ndirs x ndirs: partitioned pairs */
 	struct vrrp_advert *rx;	 /* scratch */
 	struct run_transition *tr;
@@ -281,6 +282,7 @@ static void ha_arp_learn(struct ha *h, const struct lb_addr *vip, size_t dir)
 	if (!v)
 		return;
 	v->arp_dir = (int)dir;
+	h->w->route_epoch++;
 	for (size_t i = 0; i < h->nfo; i++) {
 		struct ha_failover *f = &h->fo[i];
 
@@ -605,6 +607,7 @@ static void ha_vips_cb(void *arg, struct vrrp_instance *vi, bool add)
 			v->owned &= ~bit;
 		}
 	}
+	in->ha->w->route_epoch++;
 }
 
 /* ---- building ---- */
@@ -811,6 +814,7 @@ int ha_new(struct world *w, struct ha **out, char *err, size_t errlen)
 	}
 	h = xcalloc(1, sizeof(*h));
 	h->w = w;
+	w->route_epoch = 1; /* vs route_epoch 0: every cache starts stale */
 	h->ndirs = w->ndirs;
 	h->dirs = xcalloc(h->ndirs, sizeof(*h->dirs));
 	h->part = xcalloc(h->ndirs * h->ndirs, sizeof(*h->part));
@@ -860,7 +864,7 @@ int ha_new(struct world *w, struct ha **out, char *err, size_t errlen)
 
 		if (!g->sync_if)
 			continue;
-		d->sync = h->sync = true;
+		d->sync = h->sync = w->ha_sync = true;
 		d->sync_id = g->sync_id;
 		d->sync_ifx = ha_if_find(d, g->sync_if, false);
 		for (size_t k = 0; g->sync_inst && k < h->ninst; k++)
@@ -1153,18 +1157,30 @@ void ha_fault(struct ha *h, const struct scn_fault *f)
  * entry, or -1 when it has none or that director does not hold the VIP
  * (then the packets are lost).
  */
+static inline bool ha_addr_is(const struct lb_addr *a, const struct lb_addr *b)
+{
+	if (a->af != b->af)
+		return false;
+	return a->af == LB_AF_INET ? a->u.v4 == b->u.v4 : !memcmp(a->u.v6, b->u.v6, 16);
+}
+
 int ha_route(const struct ha *h, const struct lb_addr *vip)
 {
-	for (size_t i = 0; i < h->nvips; i++) {
-		const struct ha_vip *v = &h->vips[i];
+	/* Once per packet: the VIP found last time is tried first (a hint, never state). */
+	size_t i = h->route_hint;
+	const struct ha_vip *v;
 
-		if (!lb_addr_eq(&v->addr, vip))
-			continue;
-		if (v->arp_dir < 0 || !(v->owned & ((uint64_t)1 << v->arp_dir)))
+	if (i >= h->nvips || !ha_addr_is(&h->vips[i].addr, vip)) {
+		for (i = 0; i < h->nvips && !ha_addr_is(&h->vips[i].addr, vip); i++)
+			;
+		if (i == h->nvips)
 			return -1;
-		return v->arp_dir;
+		((struct ha *)h)->route_hint = i;
 	}
-	return -1;
+	v = &h->vips[i];
+	if (v->arp_dir < 0 || !(v->owned & ((uint64_t)1 << v->arp_dir)))
+		return -1;
+	return v->arp_dir;
 }
 
 /* An established connection broke on a new master: the latest failover's. */

@@ -152,7 +152,9 @@ static sim_time_t health_probe_fire(struct sim *sim, void *ctx, uint64_t arg)
 /*
  * One attempt of checker <ci> of real server <rs>: the answer is what the
  * server model would say now, delivered a round trip later; no answer at all
- * when the server or its link is down (the checker's timeout fires).
+ * when the server or its link is down (the checker's timeout fires). A
+ * success that changes nothing visible (check_probe_done_at) is taken at
+ * once and costs no event: most probes of a healthy pool.
  */
 static void health_probe_start(void *ctx, struct check_checker *ck, int rs, int ci, int url,
 			       uint64_t attempt, int64_t timeout_ns)
@@ -192,6 +194,9 @@ static void health_probe_start(void *ctx, struct check_checker *ck, int rs, int 
 	}
 	if (rtt < HEALTH_MIN_RTT_NS)
 		rtt = HEALTH_MIN_RTT_NS;
+	/* A success that changes nothing visible is taken now: no event. */
+	if (check_probe_done_at(ck, attempt, &p->res, sim_now(h->host.sim) + rtt) == 0)
+		return;
 	p->ck = ck;
 	p->attempt = attempt;
 	p->pending = true;

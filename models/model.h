@@ -116,6 +116,8 @@ struct mvs {
 	size_t nrs;
 	gsl_rng *rng;
 	struct health *health;	 /* keepalived's checkers, NULL when none (models/health.c) */
+	uint64_t route_epoch;	 /* HA: world.route_epoch when route_dir was read */
+	int route_dir;		 /* HA: ha_route of its VIP then */
 };
 
 /* Connections that wait to expire, all with one timeout: a FIFO suffices. */
@@ -266,6 +268,8 @@ struct world {
 	void *tick_ctx;
 	sim_time_t tick_ns;
 	struct ha *ha;		 /* VRRP, NULL when no director runs it (models/ha.c) */
+	uint64_t route_epoch;	 /* HA: bumped whenever ha_route's answer may change */
+	bool ha_sync;		 /* HA: some director runs lvs_sync_daemon (ha_conn_open/close) */
 };
 
 struct mconn *world_conn_alloc(struct world *w);

@@ -8,7 +8,8 @@
  * TCP_CHECK (delay_loop 3), so both directors' checkers probe 100 servers
  * every 3 s; clients at 500 requests/s for 3600 s. The traffic-only run is
  * the same clients, servers and virtual_server on one director with no
- * vrrp_instance and no checkers. Each is timed twice, the faster counts.
+ * vrrp_instance and no checkers. Each is timed four times, interleaved with
+ * the other, and the fastest counts.
  * Goal (the HA issue): HA wall <= 1.10 x traffic-only wall, i.e. the
  * control-plane events must not dominate.
  *
@@ -26,7 +27,7 @@
 #include "scenarios/lang/scenario.h"
 
 #define BENCH_HA_GOAL 1.10
-#define BENCH_HA_REPEAT 2
+#define BENCH_HA_REPEAT 4
 
 static double bench_ha_wall(void)
 {
@@ -93,52 +94,49 @@ static int bench_ha_load(bool ha, struct scenario **out)
 	return 0;
 }
 
-/* The faster of BENCH_HA_REPEAT runs in <*wall>, its result in <r>. 0 or -1. */
-static int bench_ha_time(bool ha, double *wall, struct run_result **r)
+/* One run of <scn>: its wall time in <*wall>, its result in <*r> if NULL. 0 or -1. */
+static int bench_ha_once(const struct scenario *scn, double *wall, struct run_result **r)
 {
 	struct world_opts wo = { .seed = 1, .seed_set = true };
-	struct scenario *scn;
+	struct world *w;
 	char err[512];
+	double t0;
 
-	if (bench_ha_load(ha, &scn))
+	if (world_new(scn, &wo, &w, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
 		return -1;
-	*wall = -1;
-	*r = NULL;
-	for (int k = 0; k < BENCH_HA_REPEAT; k++) {
-		struct world *w;
-		double t0, dt;
-
-		if (world_new(scn, &wo, &w, err, sizeof(err))) {
-			fprintf(stderr, "%s\n", err);
-			scenario_free(scn);
-			return -1;
-		}
-		t0 = bench_ha_wall();
-		world_run(w);
-		dt = bench_ha_wall() - t0;
-		if (*wall < 0 || dt < *wall)
-			*wall = dt;
-		if (!*r) {
-			*r = run_result_new();
-			world_fill_result(w, *r);
-		}
-		world_free(w);
 	}
-	scenario_free(scn);
+	t0 = bench_ha_wall();
+	world_run(w);
+	*wall = bench_ha_wall() - t0;
+	if (!*r) {
+		*r = run_result_new();
+		world_fill_result(w, *r);
+	}
+	world_free(w);
 	return 0;
 }
 
 int bench_ha(void)
 {
-	struct run_result *rh, *rt;
-	double wh, wt, ratio;
+	struct run_result *rh = NULL, *rt = NULL;
+	struct scenario *sh = NULL, *st = NULL;
+	double wh = -1, wt = -1, ratio;
+	int rc = 1;
 	bool ok;
 
-	if (bench_ha_time(true, &wh, &rh))
-		return 1;
-	if (bench_ha_time(false, &wt, &rt)) {
-		run_result_free(rh);
-		return 1;
+	if (bench_ha_load(true, &sh) || bench_ha_load(false, &st))
+		goto out;
+	/* Interleaved, the faster of each: the machine's noise hits both alike. */
+	for (int k = 0; k < BENCH_HA_REPEAT; k++) {
+		double a, b;
+
+		if (bench_ha_once(sh, &a, &rh) || bench_ha_once(st, &b, &rt))
+			goto out;
+		if (wh < 0 || a < wh)
+			wh = a;
+		if (wt < 0 || b < wt)
+			wt = b;
 	}
 	ratio = wh / wt;
 	ok = ratio <= BENCH_HA_GOAL;
@@ -147,9 +145,14 @@ int bench_ha(void)
 	       (unsigned long long)rh->events, rh->ntransitions);
 	printf("%-34s %8.3f s   (%llu requests, %llu events)\n", "same traffic, one director",
 	       wt, (unsigned long long)rt->completed, (unsigned long long)rt->events);
-	printf("%-34s %8.3f     goal <= %.2f   %s\n", "HA / traffic-only wall time", ratio,
-	       BENCH_HA_GOAL, ok ? "ok" : "MISSED");
+	printf("%-34s %8.3f     goal <= %.2f   %s   (best of %d each, interleaved)\n",
+	       "HA / traffic-only wall time", ratio, BENCH_HA_GOAL, ok ? "ok" : "MISSED",
+	       BENCH_HA_REPEAT);
+	rc = ok ? 0 : 1;
+out:
 	run_result_free(rh);
 	run_result_free(rt);
-	return ok ? 0 : 1;
+	scenario_free(sh);
+	scenario_free(st);
+	return rc;
 }

@@ -744,6 +744,62 @@ static bool http_judge(const struct check_checker *ck, const struct check_result
 	return !u->digest[0] || !strncasecmp(u->digest, r->digest, CHECK_DIGEST_LEN + 1);
 }
 
+/* Does <r> pass checker <ck> (the judgement of check_probe_done)? */
+static bool result_ok(const struct check_checker *ck, const struct check_result *r)
+{
+	switch (ck->conf.kind) {
+	case CHECK_HTTP:
+	case CHECK_SSL:
+		return http_judge(ck, r);
+	case CHECK_MISC:
+		return r->outcome == CHECK_RESULT_EXIT &&
+		       (r->exit_code == 0 ||
+			(ck->conf.misc_dynamic && r->exit_code >= 2 && r->exit_code <= 255));
+	default:
+		return r->outcome == CHECK_RESULT_OK;
+	}
+}
+
+/*
+ * check_probe_done_at - the answer to attempt <attempt> of <ck>, known now
+ * but arriving at <done_ns> (>= now), as a simulation knows it when the
+ * probe starts. When it changes nothing anyone could see - a success, before
+ * the attempt's timeout, of a checker that is up (and, for MISC, not a
+ * misc_dynamic weight) - it is
+ * taken now: the next attempt is armed from <done_ns> exactly as
+ * check_probe_done at <done_ns> would arm it, and 0 is returned; the owner
+ * then needs no event at <done_ns>. Otherwise nothing happens and -EAGAIN
+ * says to deliver it with check_probe_done at <done_ns>. -ESTALE and
+ * -EINVAL as check_probe_done.
+ */
+int check_probe_done_at(struct check_checker *ck, uint64_t attempt, const struct check_result *r,
+			int64_t done_ns)
+{
+	int64_t at;
+
+	if (!r)
+		return -EINVAL;
+	if (ck->state != CHECK_CK_PROBE || attempt != ck->attempt)
+		return -ESTALE;
+	if (!ck->up || done_ns >= ck->started_ns + ck->timeout_ns || !result_ok(ck, r) ||
+	    (ck->conf.kind == CHECK_MISC && r->exit_code != 0))
+		return -EAGAIN; /* a change, or the timeout comes first */
+	/* attempt_ok of a checker that is up, at done_ns */
+	ck->fails = 0;
+	if (is_http(ck)) {
+		ck->url = (ck->url + 1) % ck->conf.n_urls;
+		ck->ok_run = 0;
+	}
+	at = done_ns + ck->loop_ns;
+	if (ck->conf.kind == CHECK_MISC) {
+		at = ck->started_ns + ck->loop_ns;
+		if (at < done_ns)
+			at = done_ns;
+	}
+	schedule_at(ck, at); /* re-arms the timer: the timeout goes */
+	return 0;
+}
+
 /*
  * check_probe_done - the answer to attempt <attempt> of <ck>. Judged by kind:
  * TCP/DNS/SMTP/UDP/PING pass on CHECK_RESULT_OK; HTTP/SSL on a
@@ -765,15 +821,9 @@ int check_probe_done(struct check_checker *ck, uint64_t attempt, const struct ch
 		return -ESTALE;
 	vs->env->timer_cancel(vs->env->ctx, &ck->timer);
 	ck->state = CHECK_CK_WAIT;
+	ok = result_ok(ck, r);
 	switch (ck->conf.kind) {
-	case CHECK_HTTP:
-	case CHECK_SSL:
-		ok = http_judge(ck, r);
-		break;
 	case CHECK_MISC:
-		ok = r->outcome == CHECK_RESULT_EXIT &&
-		     (r->exit_code == 0 ||
-		      (ck->conf.misc_dynamic && r->exit_code >= 2 && r->exit_code <= 255));
 		if (ok && r->exit_code >= 2) {
 			int64_t adj = (int64_t)(r->exit_code - 2) - ck->rs->weight;
 
@@ -788,7 +838,6 @@ int check_probe_done(struct check_checker *ck, uint64_t attempt, const struct ch
 		}
 		break;
 	default:
-		ok = r->outcome == CHECK_RESULT_OK;
 		break;
 	}
 	if (ok)

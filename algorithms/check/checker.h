@@ -131,7 +131,9 @@ struct check_checker;
  * it, rs_weight edits the weight of a present destination; the module never
  * adds a present destination nor touches an absent one. probe_start asks
  * for one attempt (answer with check_probe_done(ck, attempt, ...) any time
- * later, or never); probe_cancel (may be NULL) says the attempt timed out
+ * later, or never; an owner that knows the answer and its arrival time at
+ * once may offer it from inside probe_start with check_probe_done_at);
+ * probe_cancel (may be NULL) says the attempt timed out
  * or the checker stopped, so the owner may drop it. rs_state and
  * quorum_state (may be NULL) report transitions (notify_up/down,
  * quorum_up/down scripts), also while IPVS is not touched. rand_ns (may be
@@ -170,6 +172,8 @@ int check_vs_start(struct check_vs *vs);
 void check_vs_stop(struct check_vs *vs);
 
 int check_probe_done(struct check_checker *ck, uint64_t attempt, const struct check_result *r);
+int check_probe_done_at(struct check_checker *ck, uint64_t attempt, const struct check_result *r,
+			int64_t done_ns);
 int check_vs_set_weight(struct check_vs *vs, int rs, int64_t weight);
 int check_probe_progress(struct check_checker *ck, uint64_t attempt);
 

@@ -168,6 +168,8 @@ struct harness {
 	struct answer *answers;	/* every answer allocated, freed at the end */
 	uint64_t rng;
 	bool random;		/* random answers (property test) */
+	bool early;		/* offer answers at once (check_probe_done_at) */
+	int early_taken;
 	int silent_pct;
 	bool check_each;
 };
@@ -245,6 +247,15 @@ static void h_probe_start(void *ctx, struct check_checker *ck, int rs, int ci, i
 	}
 	if (mode == SRV_REFUSE)
 		delay = 0;
+	if (h->early) {
+		int rc = check_probe_done_at(ck, attempt, &a->r, h->te.now + delay);
+
+		if (rc == 0) {
+			h->early_taken++;
+			return;
+		}
+		CU_ASSERT_EQUAL(rc, -EAGAIN);
+	}
 	tenv_arm(&h->te, &a->t, h->te.now + delay);
 }
 
@@ -1120,6 +1131,99 @@ static void test_progress(void)
 	h_free(h);
 }
 
+/*
+ * A random harness for test_random and test_done_at: 1..NRS real servers
+ * with random checkers, settings, quorum and answers, drawn from <seed>;
+ * built, not started.
+ */
+static struct harness *h_random(uint64_t *seedp)
+{
+	uint64_t seed = *seedp;
+	int nrs = 1 + (int)rnd(&seed, NRS);
+	struct harness *h = h_new(nrs, CHECK_TCP);
+	int64_t total = 0;
+
+	h->random = true;
+	h->rng = splitmix(&seed);
+	h->silent_pct = (int)rnd(&seed, 30);
+	h->check_each = true;
+	h->vc.delay_loop_ns = (1 + rnd(&seed, 5)) * S;
+	h->vc.connect_timeout_ns = (1 + rnd(&seed, 3)) * S;
+	h->vc.alpha = rnd(&seed, 2);
+	h->vc.inhibit_on_failure = rnd(&seed, 3) == 0;
+	h->vc.sorry_server = rnd(&seed, 2);
+	h->vc.sorry_server_inhibit = rnd(&seed, 2);
+	for (int i = 0; i < nrs; i++) {
+		h->rc[i].weight = rnd(&seed, 4) ? rnd(&seed, 200) : 0;
+		total += h->rc[i].weight;
+		if (rnd(&seed, 3) == 0)
+			h->rc[i].inhibit_on_failure = (int)rnd(&seed, 2);
+		h->rc[i].n_checkers = rnd(&seed, 6) ? 1 + rnd(&seed, NCK) : 0;
+		for (int j = 0; j < NCK; j++) {
+			struct check_conf *c = &h->cc[i][j];
+
+			check_conf_init(c, (enum check_kind)rnd(&seed, CHECK_KIND_COUNT));
+			c->n_urls = 1 + (int)rnd(&seed, 3);
+			c->fast_recovery = rnd(&seed, 2);
+			c->misc_dynamic = rnd(&seed, 2);
+			if (rnd(&seed, 2))
+				c->retry = (int)rnd(&seed, 4);
+			if (rnd(&seed, 2))
+				c->delay_before_retry_ns = rnd(&seed, 3000) * MS;
+			if (c->kind == CHECK_MISC)
+				c->misc_timeout_ns = (1 + rnd(&seed, 3)) * S;
+			if (rnd(&seed, 4) == 0)
+				check_url_parse_status(&c->urls[0], "200-299 304");
+			if (rnd(&seed, 3) == 0)
+				snprintf(c->urls[c->n_urls - 1].digest, sizeof(c->urls[0].digest),
+					 DIGEST_HELLO);
+		}
+	}
+	h->vc.quorum = 1 + rnd(&seed, (uint32_t)total + 50);
+	h->vc.hysteresis = rnd(&seed, 60);
+	CU_ASSERT_FATAL(h_build(h) == 0);
+	*seedp = seed;
+	return h;
+}
+
+/*
+ * check_probe_done_at changes nothing: the same random harnesses, answered
+ * at once where the checker takes it and by a timer otherwise, give the
+ * same IPVS operations, states and quorum changes at the same times as when
+ * every answer waits for its timer.
+ */
+static void test_done_at(void)
+{
+	int rounds = test_quick() ? 20 : 100;
+	uint64_t seed = 0xda7e;
+	long taken = 0, probes = 0;
+
+	for (int r = 0; r < rounds; r++) {
+		uint64_t s0 = seed, s1 = seed;
+		struct harness *a = h_random(&s0), *b = h_random(&s1);
+
+		seed = s0;
+		b->early = true;
+		check_vs_start(a->vs);
+		check_vs_start(b->vs);
+		while (tenv_step(&a->te, 300 * S))
+			;
+		while (tenv_step(&b->te, 300 * S))
+			;
+		CU_ASSERT_EQUAL(b->probes, a->probes);
+		CU_ASSERT_EQUAL(b->stale, a->stale);
+		probes += a->probes;
+		CU_ASSERT_EQUAL(b->nev, a->nev);
+		CU_ASSERT(memcmp(a->ev, b->ev, (size_t)(a->nev < b->nev ? a->nev : b->nev) *
+						sizeof(a->ev[0])) == 0);
+		CU_ASSERT(h_consistent(a) && h_consistent(b));
+		taken += b->early_taken;
+		h_free(a);
+		h_free(b);
+	}
+	CU_ASSERT(taken > 1000 && taken < probes); /* the fast path was taken, not always */
+}
+
 static void test_random(void)
 {
 	int rounds = test_quick() ? 20 : 100;
@@ -1127,49 +1231,9 @@ static void test_random(void)
 	long outcomes = 0, downs = 0, quorum_flips = 0, stale = 0;
 
 	for (int r = 0; r < rounds; r++) {
-		int nrs = 1 + (int)rnd(&seed, NRS);
-		struct harness *h = h_new(nrs, CHECK_TCP);
-		int64_t total = 0;
+		struct harness *h = h_random(&seed);
+		int nrs = (int)h->vc.n_rs;
 
-		h->random = true;
-		h->rng = splitmix(&seed);
-		h->silent_pct = (int)rnd(&seed, 30);
-		h->check_each = true;
-		h->vc.delay_loop_ns = (1 + rnd(&seed, 5)) * S;
-		h->vc.connect_timeout_ns = (1 + rnd(&seed, 3)) * S;
-		h->vc.alpha = rnd(&seed, 2);
-		h->vc.inhibit_on_failure = rnd(&seed, 3) == 0;
-		h->vc.sorry_server = rnd(&seed, 2);
-		h->vc.sorry_server_inhibit = rnd(&seed, 2);
-		for (int i = 0; i < nrs; i++) {
-			h->rc[i].weight = rnd(&seed, 4) ? rnd(&seed, 200) : 0;
-			total += h->rc[i].weight;
-			if (rnd(&seed, 3) == 0)
-				h->rc[i].inhibit_on_failure = (int)rnd(&seed, 2);
-			h->rc[i].n_checkers = rnd(&seed, 6) ? 1 + rnd(&seed, NCK) : 0;
-			for (int j = 0; j < NCK; j++) {
-				struct check_conf *c = &h->cc[i][j];
-
-				check_conf_init(c, (enum check_kind)rnd(&seed, CHECK_KIND_COUNT));
-				c->n_urls = 1 + (int)rnd(&seed, 3);
-				c->fast_recovery = rnd(&seed, 2);
-				c->misc_dynamic = rnd(&seed, 2);
-				if (rnd(&seed, 2))
-					c->retry = (int)rnd(&seed, 4);
-				if (rnd(&seed, 2))
-					c->delay_before_retry_ns = rnd(&seed, 3000) * MS;
-				if (c->kind == CHECK_MISC)
-					c->misc_timeout_ns = (1 + rnd(&seed, 3)) * S;
-				if (rnd(&seed, 4) == 0)
-					check_url_parse_status(&c->urls[0], "200-299 304");
-				if (rnd(&seed, 3) == 0)
-					snprintf(c->urls[c->n_urls - 1].digest, sizeof(c->urls[0].digest),
-						 DIGEST_HELLO);
-			}
-		}
-		h->vc.quorum = 1 + rnd(&seed, (uint32_t)total + 50);
-		h->vc.hysteresis = rnd(&seed, 60);
-		CU_ASSERT_EQUAL_FATAL(h_build(h), 0);
 		check_vs_start(h->vs);
 		CU_ASSERT(h_consistent(h));
 		while (h->probes < 600) {
@@ -1275,6 +1339,7 @@ int test_check_register(void)
 	    !CU_add_test(s, "late answer ignored", test_late_answer) ||
 	    !CU_add_test(s, "read progress re-arms the timeout", test_progress) ||
 	    !CU_add_test(s, "random outcomes keep IPVS consistent", test_random) ||
+	    !CU_add_test(s, "answers taken at once change nothing", test_done_at) ||
 	    !CU_add_test(s, "operator weight", test_set_weight))
 		return -1;
 	return 0;
