@@ -172,6 +172,22 @@ assert d['packets'] > 0 and d['dropped'].get('not_ours') == d['packets'], d
 " || bad "$f: every packet not ours"
 done
 
+# ---- pcapng: the same frames in the other format replay the same ----
+if command -v editcap >/dev/null 2>&1; then
+	editcap -F pcapng "$T/wlc.pcap" "$T/wlc.pcapng" || bad "editcap to pcapng"
+	# shellcheck disable=SC2086
+	run replay $DEF "$T/wlc.pcap" $SHORT --json --out "$T/o" && cp "$T/out" "$T/a.json" &&
+		run replay $DEF "$T/wlc.pcapng" $SHORT --json --out "$T/o" || bad "replay pcapng"
+	python3 - "$T/a.json" "$T/out" <<'PY' || bad "pcapng replays as pcap"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for k in ["packets", "bytes", "connections", "servers", "dropped"]:
+    assert a[k] == b[k], (k, a[k], b[k])
+PY
+else
+	bad "editcap (wireshark-common, installed with tshark) is missing"
+fi
+
 # ---- filter, map, speed ----
 # shellcheck disable=SC2086
 run replay $DEF "$T/wlc.pcap" $SHORT --filter "tcp[tcpflags] & tcp-syn != 0" --json --out "$T/o" ||
