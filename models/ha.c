@@ -43,8 +43,9 @@
  * went down), opens a failover for that VRID; it ends when another director
  * becomes master and the router has heard its GARP.
  * Each failover also counts the requests the clients lost while it lasted:
- * those failed or refused from the fault until one second after the router
- * learnt the new master (the end of the run if none ever took over).
+ * those failed (and, of them, answered after the client's timeout) or
+ * refused from the fault until one second after the router learnt the new
+ * master (the end of the run if none ever took over).
  *
  * IPVS connection sync (global_defs lvs_sync_daemon, spec 3.10): while a
  * director's sync instance is MASTER (always, without `inst`), every
@@ -178,8 +179,8 @@ struct ha_failover {
 	size_t dir;		 /* the director that failed */
 	uint8_t vrid;
 	int new_dir;		 /* became master: -1 not yet */
-	uint64_t failed0, refused0; /* the world's counters at the fault */
-	bool counted;		 /* failed_during and refused_during are final */
+	uint64_t failed0, timed_out0, refused0; /* the world's counters at the fault */
+	bool counted;		 /* the *_during counts are final */
 };
 
 /* The requests lost one second after the takeover still belong to the outage. */
@@ -258,6 +259,7 @@ static void ha_outage_count(const struct ha *h, struct run_failover *r,
 			    const struct ha_failover *f)
 {
 	r->failed_during = (int64_t)(h->w->failed - f->failed0);
+	r->timed_out_during = (int64_t)(h->w->timed_out - f->timed_out0);
 	r->refused_during = (int64_t)(h->w->refused - f->refused0);
 }
 
@@ -537,6 +539,7 @@ static void ha_failover_open(struct ha *h, const struct ha_inst *in)
 	f->r.detected_s = f->r.master_at_s = f->r.takeover_s = -1;
 	f->r.synced_connections = h->sync ? 0 : -1;
 	f->failed0 = h->w->failed;
+	f->timed_out0 = h->w->timed_out;
 	f->refused0 = h->w->refused;
 }
 

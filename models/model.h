@@ -252,8 +252,8 @@ struct world {
 	struct mconn **slabs;
 	size_t nslabs;
 	struct mconn *big;	 /* live connections with per-request arrays */
-	/* outcomes after warm-up */
-	uint64_t requests, completed, refused, failed;
+	/* outcomes after warm-up; timed_out is the part of failed answered too late */
+	uint64_t requests, completed, refused, failed, timed_out;
 	uint64_t interval_completed, interval_errors;
 	struct stat_hist *response;
 	bool measuring;

@@ -81,8 +81,9 @@ void world_conn_free(struct world *w, struct mconn *c)
 
 /*
  * Request k of <c> was answered now, <rt> after the client sent it: it
- * completed, or failed if the client had given up on it (its timeout).
- * Request and packet fidelity count the same way.
+ * completed, or failed if the client had given up on it (its timeout), and
+ * then is also counted as timed out. Request and packet fidelity count the
+ * same way.
  */
 void world_count_answer(struct world *w, struct mconn *c, sim_time_t rt)
 {
@@ -90,8 +91,10 @@ void world_count_answer(struct world *w, struct mconn *c, sim_time_t rt)
 
 	if (cfg->timeout_ns && rt > cfg->timeout_ns) {
 		w->interval_errors++;
-		if (c->counted)
+		if (c->counted) {
 			w->failed++;
+			w->timed_out++;
+		}
 		return;
 	}
 	w->interval_completed++;
@@ -439,6 +442,7 @@ void world_fill_result(const struct world *w, struct run_result *r)
 	r->completed = w->completed;
 	r->refused = w->refused;
 	r->failed = w->failed;
+	r->timed_out = w->timed_out;
 	r->measured_s = sim_time_to_sec(end - w->measure_start);
 	r->throughput_rps = r->measured_s > 0 ? (double)w->completed / r->measured_s : 0;
 	if (!r->response)

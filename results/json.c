@@ -145,6 +145,8 @@ static void json_failover(FILE *f, const struct run_failover *o)
 	fputs(", ", f);
 	json_u64(f, "failed_during", (uint64_t)o->failed_during);
 	fputs(", ", f);
+	json_u64(f, "timed_out_during", (uint64_t)o->timed_out_during);
+	fputs(", ", f);
 	json_u64(f, "refused_during", (uint64_t)o->refused_during);
 	fputc('}', f);
 }
@@ -220,6 +222,8 @@ static void json_result(FILE *f, const struct run_result *r)
 	json_u64(f, "refused", r->refused);
 	fputs(", ", f);
 	json_u64(f, "failed", r->failed);
+	fputs(", ", f);
+	json_u64(f, "timed_out", r->timed_out);
 	fputs(", ", f);
 	json_dbl(f, "throughput_rps", r->throughput_rps);
 	fputs(", ", f);

@@ -179,6 +179,8 @@ int run_result_metric(const struct run_result *r, const char *name, double *out)
 		v = (double)r->refused;
 	} else if (strcmp(name, "failed") == 0) {
 		v = (double)r->failed;
+	} else if (strcmp(name, "timed_out") == 0) {
+		v = (double)r->timed_out;
 	} else if (strcmp(name, "throughput") == 0) {
 		v = r->throughput_rps;
 	} else if (strcmp(name, "mean_response") == 0) {
@@ -258,6 +260,7 @@ void result_report_run(FILE *f, const struct run_result *r)
 	fprintf(f, "completed  %12" PRIu64 "\n", r->completed);
 	fprintf(f, "refused    %12" PRIu64 "\n", r->refused);
 	fprintf(f, "failed     %12" PRIu64 "\n", r->failed);
+	fprintf(f, "  timed out%12" PRIu64 "\n", r->timed_out);
 	fprintf(f, "throughput %12.1f req/s\n\n", r->throughput_rps);
 
 	fprintf(f, "response time (ms)  %10s %10s %10s %10s %10s\n", "mean", "p50", "p90",
@@ -297,17 +300,25 @@ void result_report_run(FILE *f, const struct run_result *r)
 		for (i = 0; i < r->nfailovers; i++) {
 			const struct run_failover *o = &r->failovers[i];
 
-			if (o->takeover_s < 0)
-				fprintf(f, "failover   at %.3f s: no takeover\n", o->fault_at_s);
+			/* detected: a backup became MASTER; master_at: its GARP moved the VIP */
+			fprintf(f, "failover   at %.3f s: ", o->fault_at_s);
+			if (o->detected_s < 0)
+				fputs("no takeover\n", f);
+			else if (o->master_at_s < 0)
+				fprintf(f, "detected %.6f s (new MASTER), VIP never moved\n",
+					o->detected_s);
 			else
-				fprintf(f, "failover   at %.3f s: master at %.6f s, takeover %.6f s\n",
-					o->fault_at_s, o->master_at_s, o->takeover_s);
-			fprintf(f, "           %" PRIu64 " broken connection%s", o->broken_connections,
-				o->broken_connections == 1 ? "" : "s");
+				fprintf(f,
+					"detected %.6f s (new MASTER), VIP moved %.6f s "
+					"(GARP reached the router), takeover %.6f s\n",
+					o->detected_s, o->master_at_s, o->takeover_s);
+			fprintf(f,
+				"           %" PRId64 " failed (%" PRId64 " of them timed out), %" PRId64
+				" refused meanwhile; %" PRIu64 " broken connection%s",
+				o->failed_during, o->timed_out_during, o->refused_during,
+				o->broken_connections, o->broken_connections == 1 ? "" : "s");
 			if (o->synced_connections >= 0)
 				fprintf(f, ", %" PRId64 " carried on by sync", o->synced_connections);
-			fprintf(f, "; %" PRId64 " request%s failed, %" PRId64 " refused meanwhile",
-				o->failed_during, o->failed_during == 1 ? "" : "s", o->refused_during);
 			fputc('\n', f);
 		}
 	}

@@ -61,6 +61,7 @@ struct run_failover {
 	int64_t synced_connections; /* ones it carried, known by lvs_sync_daemon; -1: no sync */
 	/* requests failed / refused from the fault to 1 s after master_at (else the end) */
 	int64_t failed_during;
+	int64_t timed_out_during; /* of failed_during: answered after the client's timeout */
 	int64_t refused_during;
 };
 
@@ -88,6 +89,7 @@ struct run_result {
 	uint64_t completed;
 	uint64_t refused;	  /* no destination, or backlog full, after all retries */
 	uint64_t failed;	  /* timed out, lost, server down */
+	uint64_t timed_out;	  /* of failed: answered after the client's timeout */
 	double measured_s;	  /* simulated seconds measured (duration - warmup) */
 	double throughput_rps;	  /* completed / measured_s */
 	struct stat_hist *response; /* response times in ns, owned */

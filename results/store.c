@@ -21,15 +21,18 @@
  *       instance TEXT, from_state TEXT, to_state TEXT)
  *   failover(run INTEGER REFERENCES run(id), fault_at REAL, detected REAL,
  *       master_at REAL, takeover REAL, broken INTEGER, failed_during INTEGER,
- *       refused_during INTEGER)
+ *       refused_during INTEGER, timed_out_during INTEGER)
  *
  * Version 2 added transition and failover (HA runs: one row per VRRP state
  * change and per failover; a time that never came is NULL) and the metric
  * ('run', 'split_brain_s'). A version 1 database is upgraded in place: the
  * schema is all CREATE ... IF NOT EXISTS, so opening it creates the new
  * tables and bumps user_version; its old runs simply have no such rows.
- * failover's failed_during and refused_during came later in version 2: a
- * database without them gets them by ALTER TABLE (NULL in its old rows).
+ * failover's failed_during and refused_during, then timed_out_during (of
+ * failed_during, the requests answered after the client's timeout), came
+ * later in version 2: a database without them gets them by ALTER TABLE
+ * (NULL in its old rows). The run-scope metric timed_out came with
+ * timed_out_during; older runs have no such row.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -111,7 +114,8 @@ static const char store_schema[] =
 	"  takeover REAL,\n"
 	"  broken INTEGER,\n"
 	"  failed_during INTEGER,\n"
-	"  refused_during INTEGER\n"
+	"  refused_during INTEGER,\n"
+	"  timed_out_during INTEGER\n"
 	");\n"
 	"CREATE INDEX IF NOT EXISTS metric_run ON metric(run);\n"
 	"CREATE INDEX IF NOT EXISTS server_metric_run ON server_metric(run);\n"
@@ -119,11 +123,18 @@ static const char store_schema[] =
 	"CREATE INDEX IF NOT EXISTS transition_run ON transition(run);\n"
 	"CREATE INDEX IF NOT EXISTS failover_run ON failover(run);\n";
 
+/* failover's columns added after the table, in order: ALTER TABLE adds the missing ones. */
+static const char *const store_failover_late[] = {
+	"failed_during",
+	"refused_during",
+	"timed_out_during",
+};
+
 /* The run-scope metrics, stored under these names (expect {} uses the same). */
 static const char *const store_run_metrics[] = {
-	"requests",	 "completed",	 "refused",	 "failed",	  "throughput",
-	"mean_response", "p50_response", "p90_response", "p99_response", "p999_response",
-	"imbalance",	 "cov",		 "utilization_max",
+	"requests",	 "completed",	 "refused",	 "failed",	  "timed_out",
+	"throughput",	 "mean_response", "p50_response", "p90_response", "p99_response",
+	"p999_response", "imbalance",	 "cov",		  "utilization_max",
 };
 
 static void store_err(char *err, size_t errlen, const char *fmt, ...)
@@ -180,6 +191,7 @@ static int store_schema_init(struct store *st, char *err, size_t errlen)
 {
 	sqlite3_stmt *q;
 	int version, rc;
+	size_t i;
 
 	rc = store_exec(st, "BEGIN IMMEDIATE", "results database", err, errlen);
 	if (rc)
@@ -202,15 +214,18 @@ static int store_schema_init(struct store *st, char *err, size_t errlen)
 	rc = store_exec(st, store_schema, "results database schema", err, errlen);
 	if (rc)
 		goto out_rollback;
-	/* a version 2 database from before the outage counts: add their columns */
-	if (sqlite3_prepare_v2(st->db, "SELECT failed_during FROM failover", -1, &q, NULL) ==
-	    SQLITE_OK) {
-		sqlite3_finalize(q);
-	} else {
-		rc = store_exec(st,
-				"ALTER TABLE failover ADD COLUMN failed_during INTEGER;\n"
-				"ALTER TABLE failover ADD COLUMN refused_during INTEGER;",
-				"results database schema", err, errlen);
+	/* a version 2 database from before the outage counts: add the missing columns */
+	for (i = 0; i < sizeof(store_failover_late) / sizeof(store_failover_late[0]); i++) {
+		char sql[96];
+
+		snprintf(sql, sizeof(sql), "SELECT %s FROM failover", store_failover_late[i]);
+		if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK) {
+			sqlite3_finalize(q);
+			continue;
+		}
+		snprintf(sql, sizeof(sql), "ALTER TABLE failover ADD COLUMN %s INTEGER",
+			 store_failover_late[i]);
+		rc = store_exec(st, sql, "results database schema", err, errlen);
 		if (rc)
 			goto out_rollback;
 	}
@@ -310,8 +325,8 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	if (!rc)
 		rc = store_prepare(st,
 				   "INSERT INTO failover (run, fault_at, detected, master_at, "
-				   "takeover, broken, failed_during, refused_during) "
-				   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+				   "takeover, broken, failed_during, refused_during, "
+				   "timed_out_during) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 				   &st->ins_failover, err, errlen);
 	if (rc)
 		goto out_close;
@@ -462,6 +477,7 @@ static int store_insert_ha(struct store *st, const struct run_result *r, int64_t
 		sqlite3_bind_int64(q, 6, (sqlite3_int64)o->broken_connections);
 		sqlite3_bind_int64(q, 7, o->failed_during);
 		sqlite3_bind_int64(q, 8, o->refused_during);
+		sqlite3_bind_int64(q, 9, o->timed_out_during);
 		if (store_step(st, q) != SQLITE_DONE)
 			return -1;
 	}

@@ -200,13 +200,13 @@ enum scn_metric_unit { MU_COUNT, MU_RATE, MU_TIME, MU_RATIO, MU_FRACTION };
 
 const char *const scn_expect_metrics[] = {
 	"requests",	 "completed",	 "refused",	 "failed",
-	"throughput",	 "mean_response", "p50_response", "p90_response",
-	"p99_response", "p999_response", "imbalance",	 "cov",
-	"utilization_max", "takeover_max", NULL,
+	"timed_out",	 "throughput",	 "mean_response", "p50_response",
+	"p90_response", "p99_response", "p999_response", "imbalance",
+	"cov",		 "utilization_max", "takeover_max", NULL,
 };
 
 static const enum scn_metric_unit scn_metric_units[] = {
-	MU_COUNT, MU_COUNT, MU_COUNT, MU_COUNT, MU_RATE, MU_TIME, MU_TIME,
+	MU_COUNT, MU_COUNT, MU_COUNT, MU_COUNT, MU_COUNT, MU_RATE, MU_TIME, MU_TIME,
 	MU_TIME,  MU_TIME,  MU_TIME,  MU_RATIO, MU_RATIO, MU_FRACTION, MU_TIME,
 };
 

@@ -143,9 +143,27 @@ want = [(t["t_s"], t["director"], t["instance"], t["from"], t["to"]) for t in a[
 assert rows == want, (rows, want)
 fo = db.execute("select fault_at, takeover, broken from failover").fetchall()
 assert len(fo) == 1 and fo[0][0] == a["failovers"][0]["fault_at_s"], fo
+# the clients' view of the outage: timed out is a part of failed, next to it
+f = a["failovers"][0]
+keys = list(f)
+assert keys.index("timed_out_during") == keys.index("failed_during") + 1, keys
+assert 0 <= f["timed_out_during"] <= f["failed_during"], f
+assert 0 <= a["timed_out"] <= a["failed"]
+assert list(a).index("timed_out") == list(a).index("failed") + 1, list(a)
+row = db.execute("select failed_during, timed_out_during, refused_during from failover").fetchone()
+assert row == (f["failed_during"], f["timed_out_during"], f["refused_during"]), row
+to = db.execute("select value from metric where scope='run' and name='timed_out'").fetchall()
+assert to == [(a["timed_out"],)], to
 sb = db.execute("select value from metric where scope='run' and name='split_brain_s'").fetchall()
 assert sb == [(a["split_brain_s"],)], sb
 PY
+expect_status 0 "expect timed_out" -- run scenarios/ha/dr-http.conf --no-plots --out "$T/ot" \
+	--set "expect.timed_out=== 0"
+grep -q '^PASS  timed_out == 0  (timed_out = 0)' "$T/out" || bad "expect timed_out is a metric"
+grep -q '^failover   at 30.000 s: detected .* VIP moved .* takeover ' "$T/out" ||
+	bad "the report says what the failover's times are"
+grep -q '^           [0-9]* failed ([0-9]* of them timed out), [0-9]* refused' "$T/out" ||
+	bad "the report counts the failover's timed-out requests"
 if command -v gnuplot >/dev/null 2>&1 && [ -z "${LBSIM_QUICK:-}" ]; then
 	[ -s "$T/oh/run-timeline.png" ] || bad "an HA run draws run-timeline.png"
 	[ -s "$T/oh/run-timeline.svg" ] || bad "an HA run draws run-timeline.svg"
@@ -178,6 +196,37 @@ assert db.execute("pragma user_version").fetchone()[0] == 2
 assert db.execute("select count(*) from run").fetchone()[0] == 2
 assert db.execute("select count(*) from transition").fetchone()[0] > 0
 PY
+# a version 2 database from before the failover's request counts (none of
+# them, or no timed_out_during) gets the missing columns, NULL in its old rows
+for cols in "" "failed_during integer, refused_during integer"; do
+	rm -rf "$T/ov2" && mkdir -p "$T/ov2"
+	python3 - "$T/ov2/lbsim.db" "$cols" <<'PY' || bad "create an old version 2 database ($cols)"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+cols = (", " + sys.argv[2]) if sys.argv[2] else ""
+db.executescript("""
+create table run (id integer primary key, scenario text, scenario_sha256 text, seed integer,
+  algo text, params text, version text, started text, wall_s real, events integer, status text);
+create table failover (run integer references run(id), fault_at real, detected real,
+  master_at real, takeover real, broken integer%s);
+insert into run (scenario) values ('old.conf');
+insert into failover (run, fault_at) values (1, 7);
+pragma user_version = 2;
+""" % cols)
+db.commit()
+PY
+	expect_status 0 "ha run into an old version 2 database ($cols)" -- run \
+		scenarios/ha/dr-http.conf --out "$T/ov2" --no-plots
+	python3 - "$T/ov2/lbsim.db" <<'PY' || bad "old version 2 database gets the failover columns"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+assert db.execute("pragma user_version").fetchone()[0] == 2
+rows = db.execute("select fault_at, failed_during, timed_out_during, refused_during "
+                  "from failover order by rowid").fetchall()
+assert len(rows) == 2 and rows[0] == (7, None, None, None), rows
+assert rows[1][0] == 30 and rows[1][1] > 0 and rows[1][2] == 0 and rows[1][3] == 0, rows
+PY
+done
 
 # ---- compare ----
 # rr overloads the slow server of the default scenario: its expect fails.

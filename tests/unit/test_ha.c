@@ -6,9 +6,10 @@
  * advert 1 s) with one fault each: a crash hands the VIP to lb2 one
  * master-down interval (3.609375 s) after lb1's last advert, a graceful stop
  * one skew time (0.609375 s) after its priority-0 advert, a partition makes
- * both masters until the heal. Runs are deterministic. The fixture's
- * lvs_sync_daemon lets connections carry on over a stop; copies without it
- * show them breaking. About a second in all.
+ * both masters until the heal; a crash under clients with a timeout over a
+ * lossy link counts their late answers apart. Runs are deterministic. The
+ * fixture's lvs_sync_daemon lets connections carry on over a stop; copies
+ * without it show them breaking. About a second in all.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -60,9 +61,12 @@ static int ha_copy_nosync(const char *src, char *dst)
 
 /*
  * The dr-http pair with <faults> (the body of a fault {} block), with the
- * fixture's connection sync or (sync false) without it. NULL on error.
+ * fixture's connection sync or (sync false) without it; <links> are extra
+ * blocks and <client_keys> extra keys of the clients block ("" for none).
+ * NULL on error.
  */
-static struct scenario *ha_load_sync(const char *faults, bool sync)
+static struct scenario *ha_load_net(const char *links, const char *client_keys,
+				    const char *faults, bool sync)
 {
 	char path[] = "/tmp/lbsim-test-XXXXXX", lb1[PATH_MAX], lb2[PATH_MAX], err[512];
 	char src1[PATH_MAX], src2[PATH_MAX];
@@ -87,14 +91,14 @@ static struct scenario *ha_load_sync(const char *faults, bool sync)
 		return NULL;
 	f = fdopen(fd, "w");
 	fprintf(f,
-		"simulation { duration 50s warmup 5s seed 1 }\n"
+		"simulation { duration 50s warmup 5s seed 1 }\n%s\n"
 		"clients web { sources 192.0.2.0/24 arrival poisson 200/s target 10.10.0.100:80\n"
-		"  service exponential 5ms requests deterministic 3 think exponential 1s }\n"
+		"  service exponential 5ms requests deterministic 3 think exponential 1s %s }\n"
 		"server 10.10.0.21 { workers 4 }\nserver 10.10.0.22 { workers 4 }\n"
 		"server 10.10.0.23 { workers 2 }\nserver 10.10.0.29 { workers 1 }\n"
 		"director lb1 { include %s }\ndirector lb2 { include %s }\n"
 		"fault { %s }\n",
-		lb1, lb2, faults);
+		links, client_keys, lb1, lb2, faults);
 	fclose(f);
 	if (scenario_load(path, NULL, 0, &scn, err, sizeof(err)))
 		fprintf(stderr, "\n%s\n", err);
@@ -104,6 +108,11 @@ static struct scenario *ha_load_sync(const char *faults, bool sync)
 		unlink(lb2);
 	}
 	return scn;
+}
+
+static struct scenario *ha_load_sync(const char *faults, bool sync)
+{
+	return ha_load_net("", "", faults, sync);
 }
 
 static struct scenario *ha_load(const char *faults)
@@ -203,10 +212,49 @@ static void test_crash(void)
 	CU_ASSERT(r->failovers[0].failed_during <= (int64_t)r->failed);
 	CU_ASSERT(r->failovers[0].refused_during >= 0 &&
 		  r->failovers[0].refused_during <= (int64_t)r->refused);
+	/* clients without a timeout never time out */
+	CU_ASSERT_EQUAL(r->timed_out, 0);
+	CU_ASSERT_EQUAL(r->failovers[0].timed_out_during, 0);
 	CU_ASSERT_EQUAL(r->split_brain_s, 0);
 	CU_ASSERT_EQUAL(ha_masters(r), 2);
 	/* traffic goes to lb2 after the takeover: requests complete again */
 	CU_ASSERT(ha_completed_after(r, m2 + 1) > 0);
+	run_result_free(r);
+	scenario_free(scn);
+}
+
+/*
+ * Clients that give up after 200 ms, over a WAN that loses 1 % of the
+ * packets: a loss costs an RTO of 200 ms or more, so some answers come too
+ * late, during the crash's outage as before and after it. Those count as
+ * failed and, apart, as timed out; the requests the dead director swallows
+ * fail without timing out. Each request ends once, in one counter.
+ */
+static void test_crash_timeouts(void)
+{
+	struct scenario *scn = ha_load_net("link wan { latency 5ms loss 1% }",
+					   "timeout 200ms link wan", "at 30s crash director lb1",
+					   true);
+	const struct run_failover *o;
+	struct run_result *r;
+	double v = -1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	r = ha_run(scn);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL_FATAL(r->nfailovers, 1);
+	o = &r->failovers[0];
+	CU_ASSERT(o->takeover_s >= HA_DOWN - 1 && o->takeover_s <= HA_DOWN + HA_SLACK);
+	CU_ASSERT(o->timed_out_during > 0);
+	CU_ASSERT(o->timed_out_during < o->failed_during);
+	CU_ASSERT(o->timed_out_during <= (int64_t)r->timed_out);
+	CU_ASSERT(o->failed_during <= (int64_t)r->failed);
+	/* timeouts outside the outage too, all of them among the failed */
+	CU_ASSERT(r->timed_out > (uint64_t)o->timed_out_during);
+	CU_ASSERT(r->timed_out < r->failed);
+	CU_ASSERT(r->completed + r->failed + r->refused <= r->requests);
+	CU_ASSERT_EQUAL(run_result_metric(r, "timed_out", &v), 0);
+	CU_ASSERT_DOUBLE_EQUAL(v, (double)r->timed_out, 0);
 	run_result_free(r);
 	scenario_free(scn);
 }
@@ -447,6 +495,7 @@ int test_ha_register(void)
 	CU_pSuite s = CU_add_suite("ha", NULL, NULL);
 
 	if (!s || !CU_add_test(s, "crash: lb2 takes over", test_crash) ||
+	    !CU_add_test(s, "crash with client timeouts", test_crash_timeouts) ||
 	    !CU_add_test(s, "graceful stop", test_stop) ||
 	    !CU_add_test(s, "partition and heal", test_partition) ||
 	    !CU_add_test(s, "block vrrp, failing script", test_block_and_script) ||

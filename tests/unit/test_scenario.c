@@ -1035,7 +1035,7 @@ static void test_metrics_table(void)
 
 	while (scn_expect_metrics[n])
 		n++;
-	CU_ASSERT_EQUAL(n, 14);
+	CU_ASSERT_EQUAL(n, 15);
 	CU_ASSERT_STRING_EQUAL(scn_cmp_str(SCN_CMP_NE), "!=");
 	CU_ASSERT_STRING_EQUAL(scn_cmp_str(SCN_CMP_COUNT), "?");
 	scenario_free(NULL);
