@@ -63,7 +63,8 @@ RESULTS_OBJS = results/report.o results/json.o results/store.o results/plot.o
 TOOL_OBJS = tools/cli.o tools/cmd_common.o tools/cmd_run.o tools/cmd_check.o tools/cmd_pcapgen.o tools/cmd_replay.o tools/pcapfeed.o tools/progress.o tools/cmd_sched.o
 LIB_OBJS = $(SIM_OBJS) $(ALGO_OBJS) $(LANG_OBJS) $(MODEL_OBJS) $(RESULTS_OBJS)
 
-TEST_OBJS = tests/test_main.o tests/sched_fix.o tests/unit/test_queue.o tests/unit/test_sim.o \
+TEST_OBJS = tests/test_main.o tests/sched_fix.o tests/testlib.o \
+	tests/unit/test_queue.o tests/unit/test_sim.o \
 	tests/unit/test_rng.o tests/unit/test_dist.o tests/unit/test_stats.o \
 	tests/unit/test_addr.o tests/unit/test_service.o tests/unit/test_sched_vectors.o \
 	tests/unit/test_sched_diff.o tests/unit/test_sched_extra.o tests/unit/test_sched_kernel.o tests/unit/test_lexer.o tests/unit/test_scenario.o \

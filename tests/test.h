@@ -57,6 +57,16 @@ static inline size_t test_unhex(const char *s, unsigned char *out, size_t cap)
 /* Directory of committed test data, relative to the repository root. */
 #define TEST_DATA_DIR "tests/data"
 
+struct scenario;
+struct scn_set;
+
+/*
+ * Scenario <text> loaded with <nsets> --set overrides (tests/testlib.c).
+ * Returns the scenario, freed by the caller with scenario_free, or NULL with
+ * the error and the text printed on stderr.
+ */
+struct scenario *test_scenario_text(const char *text, const struct scn_set *sets, size_t nsets);
+
 int test_queue_register(void);
 int test_sim_register(void);
 int test_rng_register(void);

@@ -41,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <CUnit/CUnit.h>
 
@@ -384,33 +383,6 @@ static void cp_text(const struct cp_sched *p, char *text, size_t cap)
 	cp_put(&b, "}\n");
 }
 
-/*
- * <text> written to a temp file (in memory under /dev/shm where there is
- * one: 10^4 files) and loaded; NULL (and the error printed) on failure.
- */
-static struct scenario *cp_load(const char *text)
-{
-	char path[] = "/dev/shm/lbsim-test-XXXXXX", err[512];
-	struct scenario *scn = NULL;
-	FILE *f;
-	int fd;
-
-	fd = mkstemp(path);
-	if (fd == -1) {
-		memcpy(path, "/tmp/lbsim-test-XXXXXX", sizeof("/tmp/lbsim-test-XXXXXX"));
-		fd = mkstemp(path);
-	}
-	if (fd == -1)
-		return NULL;
-	f = fdopen(fd, "w");
-	fputs(text, f);
-	fclose(f);
-	if (scenario_load(path, NULL, 0, &scn, err, sizeof(err)))
-		fprintf(stderr, "\n%s\n%s", err, text);
-	unlink(path);
-	return scn;
-}
-
 /* ---- property (b): detection bounds ---- */
 
 static long long cp_pick(long long a, long long b, long long c)
@@ -597,7 +569,7 @@ static void test_schedules(void)
 
 		cp_sched_make(i + 1, &p);
 		cp_text(&p, text, CP_TEXT);
-		scn = cp_load(text);
+		scn = test_scenario_text(text, NULL, 0);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
 		CU_ASSERT_FATAL(cp_run(scn, &a));
 		CU_ASSERT_FATAL(cp_run(scn, &b));
@@ -686,7 +658,7 @@ static void test_weight_fault(void)
 		"  at 9s fail server 10.20.0.11\n"
 		"  at 12s recover server 10.20.0.11\n"
 		"}\n";
-	struct scenario *scn = cp_load(text);
+	struct scenario *scn = test_scenario_text(text, NULL, 0);
 	struct cp_wrun *run = calloc(1, sizeof(*run));
 	struct world_opts wo = { .tick = cp_wtick, .tick_ctx = run, .tick_ns = CP_TICK_NS };
 	struct world *w;

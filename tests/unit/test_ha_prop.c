@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <CUnit/CUnit.h>
 
@@ -212,18 +211,17 @@ static void prop_director(FILE *f, const char *name, const char *state, int prio
 		name, state, prio);
 }
 
-/* The scenario of <p>, written to a temp file and loaded. NULL on error. */
+/* The scenario of <p> with <faults>, loaded. NULL on error. */
 static struct scenario *prop_load(const struct prop_sched *p, const char *faults)
 {
-	char path[] = "/tmp/lbsim-test-XXXXXX", err[512];
-	struct scenario *scn = NULL;
+	struct scenario *scn;
+	char *text = NULL;
+	size_t len = 0;
 	FILE *f;
-	int fd;
 
-	fd = mkstemp(path);
-	if (fd == -1)
+	f = open_memstream(&text, &len);
+	if (!f)
 		return NULL;
-	f = fdopen(fd, "w");
 	fprintf(f,
 		"simulation { duration %llds seed %llu }\n"
 		"clients web { sources 192.0.2.0/24 arrival poisson 20/s target 10.10.0.100:80\n"
@@ -233,10 +231,12 @@ static struct scenario *prop_load(const struct prop_sched *p, const char *faults
 	prop_director(f, "lb1", "MASTER", 150);
 	prop_director(f, "lb2", "BACKUP", 100);
 	fprintf(f, "fault {\n%s}\n", faults);
-	fclose(f);
-	if (scenario_load(path, NULL, 0, &scn, err, sizeof(err)))
-		fprintf(stderr, "\n%s\n", err);
-	unlink(path);
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
+	scn = test_scenario_text(text, NULL, 0);
+	free(text);
 	return scn;
 }
 

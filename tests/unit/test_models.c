@@ -15,33 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "models/model.h"
 #include "models/world.h"
 #include "results/result.h"
 #include "scenarios/lang/scenario.h"
 #include "tests/test.h"
-
-/* Load <text> as a scenario (through a temporary file). NULL on error. */
-static struct scenario *models_load(const char *text)
-{
-	char path[] = "/tmp/lbsim-test-XXXXXX";
-	int fd = mkstemp(path);
-	struct scenario *scn = NULL;
-	char err[512];
-	FILE *f;
-
-	if (fd == -1)
-		return NULL;
-	f = fdopen(fd, "w");
-	fputs(text, f);
-	fclose(f);
-	if (scenario_load(path, NULL, 0, &scn, err, sizeof(err)))
-		fprintf(stderr, "\n%s\n", err);
-	unlink(path);
-	return scn;
-}
 
 /* Run <scn> with scheduler <algo> (NULL: the scenario's) and <seed>. */
 static struct run_result *models_run(const struct scenario *scn, const char *algo, uint64_t seed)
@@ -74,7 +53,7 @@ static struct run_result *models_run(const struct scenario *scn, const char *alg
 
 static void test_weights_split(void)
 {
-	struct scenario *scn = models_load(MODELS_TWO_SERVERS("wrr", "DR", ""));
+	struct scenario *scn = test_scenario_text(MODELS_TWO_SERVERS("wrr", "DR", ""), NULL, 0);
 	struct run_result *r;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
@@ -94,7 +73,7 @@ static void test_weights_split(void)
 
 static void test_common_random_numbers(void)
 {
-	struct scenario *scn = models_load(MODELS_TWO_SERVERS("wlc", "DR", ""));
+	struct scenario *scn = test_scenario_text(MODELS_TWO_SERVERS("wlc", "DR", ""), NULL, 0);
 	const char *algos[] = { "rr", "wrr", "lc", "wlc", "twos", "pod" };
 	uint64_t requests = 0;
 
@@ -114,7 +93,7 @@ static void test_common_random_numbers(void)
 
 static void test_determinism(void)
 {
-	struct scenario *scn = models_load(MODELS_TWO_SERVERS("twos", "NAT", ""));
+	struct scenario *scn = test_scenario_text(MODELS_TWO_SERVERS("twos", "NAT", ""), NULL, 0);
 	struct run_result *a, *b;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
@@ -134,14 +113,14 @@ static void test_determinism(void)
 /* 10 ms each way, no work: handshake + request + response = 4 one-way trips. */
 static void test_link_latency(void)
 {
-	struct scenario *scn = models_load(
+	struct scenario *scn = test_scenario_text(
 		"simulation { duration 20s seed 1 }\n"
 		"link wan { latency 10ms }\n"
 		"clients c { sources 192.0.2.0/24 arrival poisson 20/s target 10.0.0.1:80\n"
 		"            service deterministic 0 link wan }\n"
 		"server 10.0.1.1 { workers 4 }\n"
 		"director d { cpu_per_packet 0\n virtual_server 10.0.0.1 80 { lb_algo rr\n"
-		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n");
+		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n", NULL, 0);
 	struct run_result *r;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
@@ -169,8 +148,8 @@ static void test_link_latency(void)
 
 static void test_nat_saturates(void)
 {
-	struct scenario *nat = models_load(MODELS_DIRECTOR("NAT"));
-	struct scenario *dr = models_load(MODELS_DIRECTOR("DR"));
+	struct scenario *nat = test_scenario_text(MODELS_DIRECTOR("NAT"), NULL, 0);
+	struct scenario *dr = test_scenario_text(MODELS_DIRECTOR("DR"), NULL, 0);
 	struct run_result *rn, *rd;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(nat);
@@ -192,13 +171,14 @@ static void test_nat_saturates(void)
 
 static void test_backlog_refuses(void)
 {
-	struct scenario *scn = models_load(
+	struct scenario *scn = test_scenario_text(
 		"simulation { duration 50s seed 1 }\n"
 		"clients c { sources 192.0.2.0/24 arrival poisson 20/s target 10.0.0.1:80\n"
 		"            service exponential 100ms }\n"
 		"server 10.0.1.1 { workers 1 backlog 2 }\n"
 		"director d { virtual_server 10.0.0.1 80 { lb_algo rr\n"
-		" lb_kind NAT\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n");
+		" lb_kind NAT\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n",
+		NULL, 0);
 	struct run_result *r;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
@@ -217,14 +197,14 @@ static void test_backlog_refuses(void)
 static void test_down_server_fails(void)
 {
 	struct run_result *r;
-	struct scenario *scn = models_load("simulation { duration 20s seed 1 }\n"
+	struct scenario *scn = test_scenario_text("simulation { duration 20s seed 1 }\n"
 			  "clients c { sources 192.0.2.0/24 arrival poisson 50/s\n"
 			  "  target 10.0.0.1:80 service exponential 1ms }\n"
 			  "server 10.0.1.1 { workers 1 }\n"
 			  "server 10.0.1.2 { workers 1 state down }\n"
 			  "director d { virtual_server 10.0.0.1 80 { lb_algo rr\n"
 			  " lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 }\n"
-			  " real_server 10.0.1.2 80 { weight 1 } } }\n");
+			  " real_server 10.0.1.2 80 { weight 1 } } }\n", NULL, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
 	r = models_run(scn, NULL, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
@@ -238,13 +218,13 @@ static void test_down_server_fails(void)
 /* M/D/1-PS at rho 0.8: W = S/(1-rho) = 5 s, insensitive to the distribution. */
 static void test_processor_sharing(void)
 {
-	struct scenario *scn = models_load(
+	struct scenario *scn = test_scenario_text(
 		"simulation { duration 60000s warmup 1000s seed 1 }\n"
 		"clients c { sources 192.0.2.0/24 arrival poisson 0.8/s target 10.0.0.1:80\n"
 		"            service deterministic 1s }\n"
 		"server 10.0.1.1 { workers 1 discipline ps backlog 100000 }\n"
 		"director d { cpu_per_packet 0\n virtual_server 10.0.0.1 80 { lb_algo rr\n"
-		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n");
+		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n", NULL, 0);
 	struct run_result *r;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
@@ -261,13 +241,13 @@ static void test_processor_sharing(void)
 /* Keep-alive: 4 requests per connection with think time, all answered. */
 static void test_keepalive_requests(void)
 {
-	struct scenario *scn = models_load(
+	struct scenario *scn = test_scenario_text(
 		"simulation { duration 30s seed 1 }\n"
 		"clients c { sources 192.0.2.0/24 arrival poisson 10/s target 10.0.0.1:80\n"
 		"  service exponential 1ms requests deterministic 4 think exponential 50ms }\n"
 		"server 10.0.1.1 { workers 2 }\n"
 		"director d { virtual_server 10.0.0.1 80 { lb_algo wlc\n"
-		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n");
+		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n", NULL, 0);
 	struct run_result *r;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
@@ -284,13 +264,13 @@ static void test_keepalive_requests(void)
 /* On/off arrivals: the mean rate is rate * on / (on + off). */
 static void test_onoff_rate(void)
 {
-	struct scenario *scn = models_load(
+	struct scenario *scn = test_scenario_text(
 		"simulation { duration 1000s seed 1 }\n"
 		"clients c { sources 192.0.2.0/24 arrival onoff 100/s 2s 8s\n"
 		"  target 10.0.0.1:80 service exponential 1ms }\n"
 		"server 10.0.1.1 { workers 4 }\n"
 		"director d { virtual_server 10.0.0.1 80 { lb_algo rr\n"
-		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n");
+		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n", NULL, 0);
 	struct run_result *r;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
@@ -316,9 +296,9 @@ static void test_retries(void)
 	struct run_result *r0, *r3;
 
 	snprintf(text, sizeof(text), fmt, 0);
-	s0 = models_load(text);
+	s0 = test_scenario_text(text, NULL, 0);
 	snprintf(text, sizeof(text), fmt, 3);
-	s3 = models_load(text);
+	s3 = test_scenario_text(text, NULL, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s3);
 	r0 = models_run(s0, NULL, 1);
@@ -335,14 +315,14 @@ static void test_retries(void)
 /* 5 % loss each way: lost packets cost retransmission timeouts, never answers. */
 static void test_link_loss(void)
 {
-	struct scenario *scn = models_load(
+	struct scenario *scn = test_scenario_text(
 		"simulation { duration 100s seed 1 }\n"
 		"link wan { latency 1ms loss 5% }\n"
 		"clients c { sources 192.0.2.0/24 arrival poisson 50/s target 10.0.0.1:80\n"
 		"            service deterministic 0 link wan }\n"
 		"server 10.0.1.1 { workers 8 }\n"
 		"director d { cpu_per_packet 0\n virtual_server 10.0.0.1 80 { lb_algo rr\n"
-		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n");
+		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n", NULL, 0);
 	struct run_result *r;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
@@ -360,14 +340,14 @@ static void test_link_loss(void)
 /* A client link that is down: nothing reaches the director, everything fails. */
 static void test_link_down(void)
 {
-	struct scenario *scn = models_load(
+	struct scenario *scn = test_scenario_text(
 		"simulation { duration 10s seed 1 }\n"
 		"link wan { latency 1ms state down }\n"
 		"clients c { sources 192.0.2.0/24 arrival poisson 50/s target 10.0.0.1:80\n"
 		"            link wan }\n"
 		"server 10.0.1.1 { workers 8 }\n"
 		"director d { virtual_server 10.0.0.1 80 { lb_algo rr\n"
-		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n");
+		" lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 { weight 1 } } }\n", NULL, 0);
 	struct run_result *r;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
@@ -419,9 +399,9 @@ static void test_persistence_kind(const char *kind)
 						    "persistence_granularity 255.255.255.0"),
 		 kind);
 #undef MODELS_PERSIST_FMT
-	plain = models_load(plain_text);
-	one = models_load(one_text);
-	net = models_load(net_text);
+	plain = test_scenario_text(plain_text, NULL, 0);
+	one = test_scenario_text(one_text, NULL, 0);
+	net = test_scenario_text(net_text, NULL, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(plain);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(one);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(net);
@@ -452,14 +432,14 @@ static void test_persistence(void)
 /* keepalived's lvs_timeouts reach the director: top level, then per director. */
 static void test_lvs_timeouts(void)
 {
-	struct scenario *scn = models_load(
+	struct scenario *scn = test_scenario_text(
 		"simulation { duration 1s }\n"
 		"global_defs { lvs_timeouts tcp 600 tcpfin 30 udp 45 }\n"
 		"director a { virtual_server 10.0.0.1 80 { lb_kind DR\n protocol TCP\n"
 		"  persistence_timeout 60\n real_server 10.0.1.1 80 { weight 1 } } }\n"
 		"director b { global_defs { lvs_timeouts tcpfin 5 }\n"
 		"  virtual_server 10.0.0.2 80 { lb_kind DR\n protocol TCP\n"
-		"  real_server 10.0.1.2 80 { weight 1 } } }\n");
+		"  real_server 10.0.1.2 80 { weight 1 } } }\n", NULL, 0);
 	struct world_opts wo = { 0 };
 	struct world *w;
 	char err[512];
@@ -488,7 +468,7 @@ static void test_lvs_timeouts(void)
  */
 static void test_faults(void)
 {
-	struct scenario *scn = models_load(
+	struct scenario *scn = test_scenario_text(
 		"simulation { duration 60s seed 1 }\n"
 		"clients c { sources 192.0.2.0/24 arrival poisson 200/s target 10.0.0.1:80\n"
 		"            service exponential 5ms }\n"
@@ -498,7 +478,7 @@ static void test_faults(void)
 		" real_server 10.0.1.2 80 { weight 1 } } }\n"
 		"fault {\n at 10s fail server 10.0.1.2\n at 20s recover server 10.0.1.2\n"
 		" at 30s weight 10.0.1.2:80 0\n at 40s crash director d\n"
-		" at 45s recover director d\n}\n");
+		" at 45s recover director d\n}\n", NULL, 0);
 	struct run_result *r;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
@@ -518,13 +498,13 @@ static void test_faults(void)
 /* A link cut for 2 s of 10: the clients behind it fail for that time only. */
 static void test_fault_link(void)
 {
-	struct scenario *scn = models_load(
+	struct scenario *scn = test_scenario_text(
 		"simulation { duration 10s seed 1 }\nlink wan { latency 1ms }\n"
 		"clients c { sources 192.0.2.0/24 arrival poisson 100/s target 10.0.0.1:80\n"
 		"            service exponential 1ms link wan }\nserver 10.0.1.1 { workers 2 }\n"
 		"director d { virtual_server 10.0.0.1 80 { lb_kind DR\n protocol TCP\n"
 		" real_server 10.0.1.1 80 { weight 1 } } }\n"
-		"fault { at 4s cut link wan\n at 6s heal link wan }\n");
+		"fault { at 4s cut link wan\n at 6s heal link wan }\n", NULL, 0);
 	struct run_result *r;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
@@ -570,9 +550,10 @@ static double models_detection_s(double fail_s)
 /* A failed server is removed after the detection time, and re-added after recovery. */
 static void test_check_removes(void)
 {
-	struct scenario *scn = models_load(
+	struct scenario *scn = test_scenario_text(
 		MODELS_CHECKED("60s", "",
-			       " at 10s fail server 10.0.1.2\n at 40s recover server 10.0.1.2\n"));
+			       " at 10s fail server 10.0.1.2\n at 40s recover server 10.0.1.2\n"),
+		NULL, 0);
 	double expect = models_detection_s(10.0) * 200 * 0.5;
 	struct run_result *r;
 
@@ -607,10 +588,11 @@ static struct world *models_world(const struct scenario *scn)
 /* Without inhibit_on_failure the dest leaves the service; with it, it stays at weight 0. */
 static void test_check_inhibit(void)
 {
-	struct scenario *plain =
-		models_load(MODELS_CHECKED("30s", "", " at 10s fail server 10.0.1.2\n"));
-	struct scenario *inh = models_load(
-		MODELS_CHECKED("30s", " inhibit_on_failure\n", " at 10s fail server 10.0.1.2\n"));
+	struct scenario *plain = test_scenario_text(
+		MODELS_CHECKED("30s", "", " at 10s fail server 10.0.1.2\n"), NULL, 0);
+	struct scenario *inh = test_scenario_text(
+		MODELS_CHECKED("30s", " inhibit_on_failure\n", " at 10s fail server 10.0.1.2\n"),
+		NULL, 0);
 	struct lb_addr a;
 	struct world *w;
 	struct mvs *v;
@@ -643,7 +625,7 @@ static void test_check_inhibit(void)
  */
 static void test_check_sorry(void)
 {
-	struct scenario *scn = models_load(
+	struct scenario *scn = test_scenario_text(
 		"simulation { duration 40s seed 1 }\n"
 		"clients c { sources 192.0.2.0/24 arrival poisson 100/s target 10.10.0.100:80\n"
 		"            service exponential 5ms }\n"
@@ -656,7 +638,8 @@ static void test_check_sorry(void)
 		" real_server 10.10.0.22 80 {\n weight 100\n TCP_CHECK {\n connect_timeout 2\n }\n }\n"
 		" real_server 10.10.0.23 80 {\n weight 50\n inhibit_on_failure\n HTTP_GET {\n"
 		" url {\n path /healthz\n status_code 200-299 304\n }\n }\n }\n} }\n"
-		"fault {\n at 10s fail server 10.10.0.21\n at 10s fail server 10.10.0.22\n}\n");
+		"fault {\n at 10s fail server 10.10.0.21\n at 10s fail server 10.10.0.22\n}\n",
+		NULL, 0);
 	struct world *w;
 	struct lb_addr a;
 	struct server *sorry;

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "models/model.h"
 #include "models/packet.h"
@@ -20,26 +19,6 @@
 #include "results/result.h"
 #include "scenarios/lang/scenario.h"
 #include "tests/test.h"
-
-/* Load <text> (through a temporary file) with <sets> applied. NULL on error. */
-static struct scenario *pt_load(const char *text, const struct scn_set *sets, size_t nsets)
-{
-	char path[] = "/tmp/lbsim-test-XXXXXX";
-	int fd = mkstemp(path);
-	struct scenario *scn = NULL;
-	char err[512];
-	FILE *f;
-
-	if (fd == -1)
-		return NULL;
-	f = fdopen(fd, "w");
-	fputs(text, f);
-	fclose(f);
-	if (scenario_load(path, sets, nsets, &scn, err, sizeof(err)))
-		fprintf(stderr, "\n%s\n", err);
-	unlink(path);
-	return scn;
-}
 
 /* Run <scn> with <seed>; *packets (when not NULL) gets the first director's packet count. */
 static struct run_result *pt_run(const struct scenario *scn, uint64_t seed, uint64_t *packets)
@@ -82,8 +61,8 @@ static const struct scn_set pt_packet[] = { { "simulation.fidelity", "packet" } 
 
 static void test_link_bandwidth(void)
 {
-	struct scenario *pk = pt_load(PT_SLOW_LINK, pt_packet, 1);
-	struct scenario *rq = pt_load(PT_SLOW_LINK, NULL, 0);
+	struct scenario *pk = test_scenario_text(PT_SLOW_LINK, pt_packet, 1);
+	struct scenario *rq = test_scenario_text(PT_SLOW_LINK, NULL, 0);
 	double analytic = (100000.0 + 69 * PACKET_HDR_BYTES) * 8 / 1e6;
 	struct run_result *a, *b;
 
@@ -113,7 +92,7 @@ static void test_link_bandwidth(void)
  */
 static void test_mtu_segments(void)
 {
-	struct scenario *scn = pt_load(
+	struct scenario *scn = test_scenario_text(
 		"simulation { duration 10500ms seed 1 fidelity packet }\n"
 		"link lan { latency 100us mtu 1000 }\n"
 		"clients c { sources 192.0.2.0/24 arrival deterministic 1/s target 10.0.0.1:80\n"
@@ -150,8 +129,8 @@ static void test_mtu_segments(void)
 
 static void test_nat_saturates(void)
 {
-	struct scenario *nat = pt_load(PT_DIRECTOR("NAT"), NULL, 0);
-	struct scenario *dr = pt_load(PT_DIRECTOR("DR"), NULL, 0);
+	struct scenario *nat = test_scenario_text(PT_DIRECTOR("NAT"), NULL, 0);
+	struct scenario *dr = test_scenario_text(PT_DIRECTOR("DR"), NULL, 0);
 	struct run_result *rn, *rd;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(nat);
@@ -192,7 +171,7 @@ static void test_mm1(void)
 
 static void test_determinism(void)
 {
-	struct scenario *scn = pt_load(PT_DIRECTOR("NAT"), NULL, 0);
+	struct scenario *scn = test_scenario_text(PT_DIRECTOR("NAT"), NULL, 0);
 	struct run_result *a, *b;
 	uint64_t pa = 0, pb = 0;
 

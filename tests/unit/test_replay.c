@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "algorithms/wire/frame.h"
 #include "models/replay.h"
@@ -64,22 +63,12 @@ static void rt_sink(void *ctx, int port, sim_time_t at, const uint8_t *frame, si
 /* Load <text> and start a replay of it with model replies; false on error. */
 static bool rt_open(struct rt *t, const char *text, uint64_t seed)
 {
-	char path[] = "/tmp/lbsim-test-XXXXXX";
 	struct replay_conf rc = { .seed = seed, .speed = 1.0, .model_replies = true,
 				  .sink = rt_sink, .sink_ctx = t };
-	int fd = mkstemp(path);
 	char err[512];
-	FILE *f;
 
 	memset(t, 0, sizeof(*t));
-	if (fd == -1)
-		return false;
-	f = fdopen(fd, "w");
-	fputs(text, f);
-	fclose(f);
-	if (scenario_load(path, NULL, 0, &t->scn, err, sizeof(err)))
-		fprintf(stderr, "\n%s\n", err);
-	unlink(path);
+	t->scn = test_scenario_text(text, NULL, 0);
 	if (!t->scn)
 		return false;
 	rc.scn = t->scn;
