@@ -68,11 +68,8 @@ static int ha_copy_nosync(const char *src, char *dst)
 static struct scenario *ha_load_net(const char *links, const char *client_keys,
 				    const char *faults, bool sync)
 {
-	char path[] = "/tmp/lbsim-test-XXXXXX", lb1[PATH_MAX], lb2[PATH_MAX], err[512];
-	char src1[PATH_MAX], src2[PATH_MAX];
+	char lb1[PATH_MAX], lb2[PATH_MAX], src1[PATH_MAX], src2[PATH_MAX], *text;
 	struct scenario *scn = NULL;
-	FILE *f;
-	int fd;
 
 	if (!realpath(HA_DIR "/dr-http.lb1.conf", src1) ||
 	    !realpath(HA_DIR "/dr-http.lb2.conf", src2))
@@ -86,11 +83,7 @@ static struct scenario *ha_load_net(const char *links, const char *client_keys,
 		unlink(lb1);
 		return NULL;
 	}
-	fd = mkstemp(path);
-	if (fd == -1)
-		return NULL;
-	f = fdopen(fd, "w");
-	fprintf(f,
+	if (asprintf(&text,
 		"simulation { duration 50s warmup 5s seed 1 }\n%s\n"
 		"clients web { sources 192.0.2.0/24 arrival poisson 200/s target 10.10.0.100:80\n"
 		"  service exponential 5ms requests deterministic 3 think exponential 1s %s }\n"
@@ -98,11 +91,10 @@ static struct scenario *ha_load_net(const char *links, const char *client_keys,
 		"server 10.10.0.23 { workers 2 }\nserver 10.10.0.29 { workers 1 }\n"
 		"director lb1 { include %s }\ndirector lb2 { include %s }\n"
 		"fault { %s }\n",
-		links, client_keys, lb1, lb2, faults);
-	fclose(f);
-	if (scenario_load(path, NULL, 0, &scn, err, sizeof(err)))
-		fprintf(stderr, "\n%s\n", err);
-	unlink(path);
+		links, client_keys, lb1, lb2, faults) >= 0) {
+		scn = test_scenario_text(text, NULL, 0);
+		free(text);
+	}
 	if (!sync) {
 		unlink(lb1);
 		unlink(lb2);
@@ -413,15 +405,13 @@ static struct scenario *ha_load_group(bool group)
 	const char *sg = group ? "  vrrp_sync_group SG {\n    group {\n      VI_EXT\n"
 				 "      VI_INT\n    }\n  }\n"
 			       : "";
-	char path[] = "/tmp/lbsim-test-XXXXXX", err[512];
-	struct scenario *scn = NULL;
-	FILE *f;
-	int fd;
+	struct scenario *scn;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
-	fd = mkstemp(path);
-	if (fd == -1)
+	if (!f)
 		return NULL;
-	f = fdopen(fd, "w");
 	fprintf(f, "simulation { duration 30s warmup 5s seed 1 }\n"
 		   "clients web { sources 192.0.2.0/24 arrival poisson 50/s\n"
 		   "  target 192.0.2.100:443 service exponential 5ms }\n"
@@ -430,9 +420,8 @@ static struct scenario *ha_load_group(bool group)
 	fprintf(f, dir, "lb2", sg, 110, 110, "");
 	fprintf(f, "fault { at 15s fail script chk_int on lb1 }\n");
 	fclose(f);
-	if (scenario_load(path, NULL, 0, &scn, err, sizeof(err)))
-		fprintf(stderr, "\n%s\n", err);
-	unlink(path);
+	scn = test_scenario_text(text, NULL, 0);
+	free(text);
 	return scn;
 }
 

@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <CUnit/CUnit.h>
 
@@ -103,31 +102,23 @@ static void spec_tap(void *ctx, sim_time_t at, const struct world_vrrp_pkt *p)
 }
 
 /*
- * Write a scenario including <text_head> then fault { <faults> } into a
- * temporary file, load it with <sets> and run it (<seed> > 0 replaces the
+ * Load a scenario of <text_head> then fault { <faults> } with <sets>
+ * (test_scenario_text) and run it (<seed> > 0 replaces the
  * scenario's). Returns 0, or -1 with the reason on stderr.
  */
 static int spec_run_text(struct spec_run *sr, const char *text_head, const char *faults,
 			 const struct scn_set *sets, size_t nsets, uint64_t seed)
 {
-	char path[] = "/tmp/lbsim-test-XXXXXX", err[1024];
 	struct world_opts wo = { .vrrp_tap = spec_tap, .vrrp_tap_ctx = sr };
-	FILE *f;
-	int fd, rc;
+	char err[1024], *text;
 
 	memset(sr, 0, sizeof(*sr));
-	fd = mkstemp(path);
-	if (fd == -1)
+	if (asprintf(&text, "%s\nfault {\n%s\n}\n", text_head, faults) < 0)
 		return -1;
-	f = fdopen(fd, "w");
-	fprintf(f, "%s\nfault {\n%s\n}\n", text_head, faults);
-	fclose(f);
-	rc = scenario_load(path, sets, nsets, &sr->scn, err, sizeof(err));
-	unlink(path);
-	if (rc) {
-		fprintf(stderr, "\n%s\n", err);
+	sr->scn = test_scenario_text(text, sets, nsets);
+	free(text);
+	if (!sr->scn)
 		return -1;
-	}
 	if (seed) {
 		wo.seed = seed;
 		wo.seed_set = true;
