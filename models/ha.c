@@ -40,8 +40,11 @@
  *
  * A crash or a stop of a director that is master of a VRID, or a master
  * entering FAULT (a tracked script or interface failed, its own interface
- * went down), opens a failover for that VRID; it ends when another director
- * becomes master and the router has heard its GARP.
+ * went down), opens a failover for that VRID, one per instance that was
+ * master (a sync group moved by one fault gives one per member), named by
+ * the instance, its VIPs, its director and the director that takes over;
+ * it ends when another director becomes master and the router has heard
+ * its GARP.
  * Each failover also counts the requests the clients lost while it lasted:
  * those failed (and, of them, answered after the client's timeout) or
  * refused from the fault until one second after the router learnt the new
@@ -527,7 +530,34 @@ bool ha_conn_known(const struct ha *h, size_t dir, uint64_t conn)
 
 /* ---- callbacks ---- */
 
-/* Instance <in>, MASTER until now, leaves by a fault: its VRID fails over. */
+/*
+ * Into <buf> (<len> bytes, at least 4): addresses <a>[0..<n>) as "a,b,c".
+ * When the next one would not fit with room left for ",...", that ends the
+ * text: a reader sees the list was cut, never half an address.
+ */
+static void ha_vips_text(char *buf, size_t len, const struct lb_addr *a, size_t n)
+{
+	char one[LB_ADDR_STRLEN];
+	size_t pos = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(lb_addr_fmt(&a[i], one, sizeof(one))) + (i > 0);
+
+		/* the last one needs no room for ",..." after it */
+		if (pos + k + (i + 1 < n ? 4 : 0) >= len) {
+			snprintf(buf + pos, len - pos, "%s...", i ? "," : "");
+			return;
+		}
+		pos += (size_t)snprintf(buf + pos, len - pos, "%s%s", i ? "," : "", one);
+	}
+}
+
+/*
+ * Instance <in>, MASTER until now, leaves by a fault: its VRID fails over.
+ * The failover is the instance's (one per instance, even when a fault moves
+ * several): it is named by the instance, its VIPs and its director.
+ */
 static void ha_failover_open(struct ha *h, const struct ha_inst *in)
 {
 	struct ha_failover *f;
@@ -535,6 +565,9 @@ static void ha_failover_open(struct ha *h, const struct ha_inst *in)
 	h->fo = xrealloc(h->fo, (h->nfo + 1) * sizeof(*h->fo));
 	f = &h->fo[h->nfo++];
 	*f = (struct ha_failover){ .dir = in->dir, .vrid = (uint8_t)in->cfg->vrid, .new_dir = -1 };
+	snprintf(f->r.instance, sizeof(f->r.instance), "%s", in->cfg->name);
+	ha_vips_text(f->r.vips, sizeof(f->r.vips), in->vips, in->cfg->nvips);
+	snprintf(f->r.from, sizeof(f->r.from), "%s", h->w->dirs[in->dir].cfg->name);
 	f->r.fault_at_s = sim_time_to_sec(sim_now(h->w->sim));
 	f->r.detected_s = f->r.master_at_s = f->r.takeover_s = -1;
 	f->r.synced_connections = h->sync ? 0 : -1;
@@ -570,6 +603,7 @@ static void ha_note_state(struct ha_inst *in, enum vrrp_state from, enum vrrp_st
 			if (f->vrid == vrid && f->dir != in->dir && f->new_dir < 0) {
 				f->new_dir = (int)in->dir;
 				f->r.detected_s = t->t_s;
+				snprintf(f->r.to, sizeof(f->r.to), "%s", t->director);
 			}
 		}
 	} else if (from == VRRP_STATE_MASTER) {

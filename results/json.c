@@ -126,9 +126,22 @@ static void json_when(FILE *f, const char *key, double v)
 	json_dbl(f, key, v < 0 ? NAN : v);
 }
 
+/* Which failover comes first: instance, VIPs, from and to (null: nobody took over). */
 static void json_failover(FILE *f, const struct run_failover *o)
 {
 	fputc('{', f);
+	json_key(f, "instance");
+	result_json_string(f, o->instance);
+	fputs(", ", f);
+	json_key(f, "vips");
+	result_json_string(f, o->vips);
+	fputs(", ", f);
+	json_key(f, "from");
+	result_json_string(f, o->from);
+	fputs(", ", f);
+	json_key(f, "to");
+	result_json_string(f, o->to[0] ? o->to : NULL);
+	fputs(", ", f);
 	json_dbl(f, "fault_at_s", o->fault_at_s);
 	fputs(", ", f);
 	json_when(f, "detected_s", o->detected_s);

@@ -301,7 +301,8 @@ void result_report_run(FILE *f, const struct run_result *r)
 			const struct run_failover *o = &r->failovers[i];
 
 			/* detected: a backup became MASTER; master_at: its GARP moved the VIP */
-			fprintf(f, "failover   at %.3f s: ", o->fault_at_s);
+			fprintf(f, "failover   %s %s %s -> %s at %.3f s: ", o->instance, o->vips,
+				o->from, o->to[0] ? o->to : "(none)", o->fault_at_s);
 			if (o->detected_s < 0)
 				fputs("no takeover\n", f);
 			else if (o->master_at_s < 0)

@@ -51,8 +51,16 @@ struct run_transition {
 	char from[8], to[8];	  /* vrrp_state_name() */
 };
 
-/* A master's director crashed or stopped, and who took over when. */
+/*
+ * A master's director crashed or stopped (or the master entered FAULT), and
+ * who took over when: one per VRRP instance that was master then, so one
+ * fault that moves a sync group gives one failover per member.
+ */
 struct run_failover {
+	char instance[64];	  /* the instance that was master (its name on <from>) */
+	char vips[256];		  /* its virtual_ipaddress list, "a,b"; ",..." when cut short */
+	char from[64];		  /* the director that was master */
+	char to[64];		  /* the director that became master; "": none */
 	double fault_at_s;
 	double detected_s;	  /* a backup became MASTER; -1: never */
 	double master_at_s;	  /* the router's ARP cache points at it; -1: never */

@@ -21,7 +21,8 @@
  *       instance TEXT, from_state TEXT, to_state TEXT)
  *   failover(run INTEGER REFERENCES run(id), fault_at REAL, detected REAL,
  *       master_at REAL, takeover REAL, broken INTEGER, failed_during INTEGER,
- *       refused_during INTEGER, timed_out_during INTEGER)
+ *       refused_during INTEGER, timed_out_during INTEGER, instance TEXT,
+ *       vips TEXT, from_director TEXT, to_director TEXT)
  *
  * Version 2 added transition and failover (HA runs: one row per VRRP state
  * change and per failover; a time that never came is NULL) and the metric
@@ -30,9 +31,12 @@
  * tables and bumps user_version; its old runs simply have no such rows.
  * failover's failed_during and refused_during, then timed_out_during (of
  * failed_during, the requests answered after the client's timeout), came
- * later in version 2: a database without them gets them by ALTER TABLE
- * (NULL in its old rows). The run-scope metric timed_out came with
- * timed_out_during; older runs have no such row.
+ * later in version 2, and after them the names that tell apart the
+ * failovers of one fault: instance (the VRRP instance that was master),
+ * vips (its virtual_ipaddress list, "a,b"), from_director and to_director
+ * (NULL when nobody took over). A database without some of these gets them
+ * by ALTER TABLE (NULL in its old rows). The run-scope metric timed_out came
+ * with timed_out_during; older runs have no such row.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -115,7 +119,11 @@ static const char store_schema[] =
 	"  broken INTEGER,\n"
 	"  failed_during INTEGER,\n"
 	"  refused_during INTEGER,\n"
-	"  timed_out_during INTEGER\n"
+	"  timed_out_during INTEGER,\n"
+	"  instance TEXT,\n"
+	"  vips TEXT,\n"
+	"  from_director TEXT,\n"
+	"  to_director TEXT\n"
 	");\n"
 	"CREATE INDEX IF NOT EXISTS metric_run ON metric(run);\n"
 	"CREATE INDEX IF NOT EXISTS server_metric_run ON server_metric(run);\n"
@@ -124,10 +132,16 @@ static const char store_schema[] =
 	"CREATE INDEX IF NOT EXISTS failover_run ON failover(run);\n";
 
 /* failover's columns added after the table, in order: ALTER TABLE adds the missing ones. */
-static const char *const store_failover_late[] = {
-	"failed_during",
-	"refused_during",
-	"timed_out_during",
+static const struct {
+	const char *name, *type;
+} store_failover_late[] = {
+	{ "failed_during", "INTEGER" },
+	{ "refused_during", "INTEGER" },
+	{ "timed_out_during", "INTEGER" },
+	{ "instance", "TEXT" },
+	{ "vips", "TEXT" },
+	{ "from_director", "TEXT" },
+	{ "to_director", "TEXT" },
 };
 
 /* The run-scope metrics, stored under these names (expect {} uses the same). */
@@ -214,17 +228,17 @@ static int store_schema_init(struct store *st, char *err, size_t errlen)
 	rc = store_exec(st, store_schema, "results database schema", err, errlen);
 	if (rc)
 		goto out_rollback;
-	/* a version 2 database from before the outage counts: add the missing columns */
+	/* a version 2 database from before the outage counts or names: add the missing columns */
 	for (i = 0; i < sizeof(store_failover_late) / sizeof(store_failover_late[0]); i++) {
 		char sql[96];
 
-		snprintf(sql, sizeof(sql), "SELECT %s FROM failover", store_failover_late[i]);
+		snprintf(sql, sizeof(sql), "SELECT %s FROM failover", store_failover_late[i].name);
 		if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK) {
 			sqlite3_finalize(q);
 			continue;
 		}
-		snprintf(sql, sizeof(sql), "ALTER TABLE failover ADD COLUMN %s INTEGER",
-			 store_failover_late[i]);
+		snprintf(sql, sizeof(sql), "ALTER TABLE failover ADD COLUMN %s %s",
+			 store_failover_late[i].name, store_failover_late[i].type);
 		rc = store_exec(st, sql, "results database schema", err, errlen);
 		if (rc)
 			goto out_rollback;
@@ -326,7 +340,8 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		rc = store_prepare(st,
 				   "INSERT INTO failover (run, fault_at, detected, master_at, "
 				   "takeover, broken, failed_during, refused_during, "
-				   "timed_out_during) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+				   "timed_out_during, instance, vips, from_director, to_director) "
+				   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 				   &st->ins_failover, err, errlen);
 	if (rc)
 		goto out_close;
@@ -478,6 +493,10 @@ static int store_insert_ha(struct store *st, const struct run_result *r, int64_t
 		sqlite3_bind_int64(q, 7, o->failed_during);
 		sqlite3_bind_int64(q, 8, o->refused_during);
 		sqlite3_bind_int64(q, 9, o->timed_out_during);
+		store_bind_text(q, 10, o->instance);
+		store_bind_text(q, 11, o->vips);
+		store_bind_text(q, 12, o->from);
+		store_bind_text(q, 13, o->to[0] ? o->to : NULL);
 		if (store_step(st, q) != SQLITE_DONE)
 			return -1;
 	}

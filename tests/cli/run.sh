@@ -146,6 +146,11 @@ assert len(fo) == 1 and fo[0][0] == a["failovers"][0]["fault_at_s"], fo
 # the clients' view of the outage: timed out is a part of failed, next to it
 f = a["failovers"][0]
 keys = list(f)
+# which failover: the names come first, then the times as before
+assert keys[:5] == ["instance", "vips", "from", "to", "fault_at_s"], keys
+assert (f["instance"], f["vips"], f["from"], f["to"]) == ("VI_WEB", "10.10.0.100", "lb1", "lb2"), f
+row = db.execute("select instance, vips, from_director, to_director from failover").fetchone()
+assert row == (f["instance"], f["vips"], f["from"], f["to"]), row
 assert keys.index("timed_out_during") == keys.index("failed_during") + 1, keys
 assert 0 <= f["timed_out_during"] <= f["failed_during"], f
 assert 0 <= a["timed_out"] <= a["failed"]
@@ -160,10 +165,36 @@ PY
 expect_status 0 "expect timed_out" -- run scenarios/ha/dr-http.conf --no-plots --out "$T/ot" \
 	--set "expect.timed_out=== 0"
 grep -q '^PASS  timed_out == 0  (timed_out = 0)' "$T/out" || bad "expect timed_out is a metric"
-grep -q '^failover   at 30.000 s: detected .* VIP moved .* takeover ' "$T/out" ||
-	bad "the report says what the failover's times are"
+grep -q '^failover   VI_WEB 10.10.0.100 lb1 -> lb2 at 30.000 s: detected .* VIP moved .* takeover ' \
+	"$T/out" || bad "the report says which failover it is and what its times are"
 grep -q '^           [0-9]* failed ([0-9]* of them timed out), [0-9]* refused' "$T/out" ||
 	bad "the report counts the failover's timed-out requests"
+# nobody takes over when the backup has crashed first: "to" is null, NULL, "(none)"
+cat >"$T/nobody.conf" <<EOF
+simulation { duration 20s warmup 1s seed 1 }
+clients web { sources 192.0.2.0/24 arrival poisson 50/s target 10.10.0.100:80
+              service exponential 5ms }
+server 10.10.0.21 { workers 4 }
+director lb1 { include $PWD/scenarios/ha/dr-http.lb1.conf }
+director lb2 { include $PWD/scenarios/ha/dr-http.lb2.conf }
+fault {
+    at 8s crash director lb2
+    at 10s crash director lb1
+}
+EOF
+expect_status 0 "ha run without a successor" -- run "$T/nobody.conf" --json --out "$T/on" \
+	--no-plots
+python3 - "$T/out" "$T/on/lbsim.db" <<'PY' || bad "a failover nobody took over has no 'to'"
+import json, sqlite3, sys
+f = json.load(open(sys.argv[1]))["failovers"]
+got = [(o["instance"], o["from"], o["to"], o["detected_s"]) for o in f]
+assert got == [("VI_WEB", "lb1", None, None)], f
+row = sqlite3.connect(sys.argv[2]).execute("select from_director, to_director from failover")
+assert row.fetchall() == [("lb1", None)]
+PY
+expect_status 0 "ha report without a successor" -- run "$T/nobody.conf" --out "$T/on" --no-plots
+grep -q '^failover   VI_WEB 10.10.0.100 lb1 -> (none) at 10.000 s: no takeover' "$T/out" ||
+	bad "the report says nobody took over"
 if command -v gnuplot >/dev/null 2>&1 && [ -z "${LBSIM_QUICK:-}" ]; then
 	[ -s "$T/oh/run-timeline.png" ] || bad "an HA run draws run-timeline.png"
 	[ -s "$T/oh/run-timeline.svg" ] || bad "an HA run draws run-timeline.svg"
@@ -197,8 +228,10 @@ assert db.execute("select count(*) from run").fetchone()[0] == 2
 assert db.execute("select count(*) from transition").fetchone()[0] > 0
 PY
 # a version 2 database from before the failover's request counts (none of
-# them, or no timed_out_during) gets the missing columns, NULL in its old rows
-for cols in "" "failed_during integer, refused_during integer"; do
+# them, or no timed_out_during) or its names gets the missing columns, NULL
+# in its old rows
+for cols in "" "failed_during integer, refused_during integer" \
+	"failed_during integer, refused_during integer, timed_out_during integer"; do
 	rm -rf "$T/ov2" && mkdir -p "$T/ov2"
 	python3 - "$T/ov2/lbsim.db" "$cols" <<'PY' || bad "create an old version 2 database ($cols)"
 import sqlite3, sys
@@ -225,6 +258,9 @@ rows = db.execute("select fault_at, failed_during, timed_out_during, refused_dur
                   "from failover order by rowid").fetchall()
 assert len(rows) == 2 and rows[0] == (7, None, None, None), rows
 assert rows[1][0] == 30 and rows[1][1] > 0 and rows[1][2] == 0 and rows[1][3] == 0, rows
+rows = db.execute("select instance, vips, from_director, to_director "
+                  "from failover order by rowid").fetchall()
+assert rows == [(None,) * 4, ("VI_WEB", "10.10.0.100", "lb1", "lb2")], rows
 PY
 done
 

@@ -193,6 +193,11 @@ static void test_crash(void)
 	m2 = ha_when(r, "lb2", "MASTER", 30);
 	CU_ASSERT(m2 >= 30 + HA_DOWN - 1 && m2 <= 30 + HA_DOWN + HA_SLACK);
 	CU_ASSERT_EQUAL_FATAL(r->nfailovers, 1);
+	/* which failover: lb1's VI_WEB, its VIP, taken over by lb2 */
+	CU_ASSERT_STRING_EQUAL(r->failovers[0].instance, "VI_WEB");
+	CU_ASSERT_STRING_EQUAL(r->failovers[0].vips, "10.10.0.100");
+	CU_ASSERT_STRING_EQUAL(r->failovers[0].from, "lb1");
+	CU_ASSERT_STRING_EQUAL(r->failovers[0].to, "lb2");
 	CU_ASSERT_DOUBLE_EQUAL(r->failovers[0].fault_at_s, 30, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(r->failovers[0].detected_s, m2, 1e-9);
 	CU_ASSERT(r->failovers[0].takeover_s >= HA_DOWN - 1 &&
@@ -461,9 +466,71 @@ static void test_sync_group(void)
 		CU_ASSERT_EQUAL(ha_inst_master(r, "lb1", "VI_EXT", false, 15), group);
 		CU_ASSERT_EQUAL(ha_inst_master(r, "lb2", "VI_EXT", true, 15), group);
 		CU_ASSERT_EQUAL(r->split_brain_s, 0);
+		/*
+		 * One failover per instance that left MASTER, told apart by
+		 * their names: VI_INT's FAULT first, then (group) VI_EXT's.
+		 */
+		CU_ASSERT_EQUAL_FATAL(r->nfailovers, 1 + (size_t)group);
+		CU_ASSERT_STRING_EQUAL(r->failovers[0].instance, "VI_INT");
+		CU_ASSERT_STRING_EQUAL(r->failovers[0].vips, "172.16.10.1");
+		if (group) {
+			CU_ASSERT_STRING_EQUAL(r->failovers[1].instance, "VI_EXT");
+			CU_ASSERT_STRING_EQUAL(r->failovers[1].vips, "192.0.2.100");
+		}
+		for (size_t i = 0; i < r->nfailovers; i++) {
+			CU_ASSERT_DOUBLE_EQUAL(r->failovers[i].fault_at_s, 15, 1e-9);
+			CU_ASSERT_STRING_EQUAL(r->failovers[i].from, "lb1");
+			CU_ASSERT_STRING_EQUAL(r->failovers[i].to, "lb2");
+		}
 		run_result_free(r);
 		scenario_free(scn);
 	}
+}
+
+/*
+ * A lone director whose instance holds 30 VIPs crashes: nobody takes over
+ * (to is ""), and the VIP list stops at a whole address before ",...".
+ */
+static void test_no_successor(void)
+{
+	char *text = NULL, want[256];
+	size_t len = 0, n = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct scenario *scn;
+	struct run_result *r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fprintf(f, "simulation { duration 15s warmup 1s seed 1 }\n"
+		   "clients web { sources 192.0.2.0/24 arrival poisson 50/s\n"
+		   "  target 10.0.0.1:80 service exponential 5ms }\n"
+		   "server 172.16.10.21 { workers 4 }\n"
+		   "director lb1 {\n  vrrp_instance VI_MANY {\n    state BACKUP\n"
+		   "    interface eth0\n    virtual_router_id 71\n    priority 100\n"
+		   "    virtual_ipaddress {\n");
+	for (int i = 1; i <= 30; i++)
+		fprintf(f, "      10.0.0.%d/24\n", i);
+	fprintf(f, "    }\n  }\n  virtual_server 10.0.0.1 80 {\n    lb_algo rr\n"
+		   "    lb_kind NAT\n    protocol TCP\n"
+		   "    real_server 172.16.10.21 80 {\n      weight 1\n    }\n  }\n}\n"
+		   "fault { at 10s crash director lb1 }\n");
+	fclose(f);
+	scn = test_scenario_text(text, NULL, 0);
+	free(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	r = ha_run(scn);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL_FATAL(r->nfailovers, 1);
+	CU_ASSERT_STRING_EQUAL(r->failovers[0].instance, "VI_MANY");
+	CU_ASSERT_STRING_EQUAL(r->failovers[0].from, "lb1");
+	CU_ASSERT_STRING_EQUAL(r->failovers[0].to, "");
+	CU_ASSERT(r->failovers[0].detected_s < 0);
+	/* 10.0.0.1 to 10.0.0.26 fit in 255 characters with ",..." after them */
+	for (int i = 1; i <= 26; i++)
+		n += (size_t)snprintf(want + n, sizeof(want) - n, "10.0.0.%d,", i);
+	snprintf(want + n, sizeof(want) - n, "...");
+	CU_ASSERT_STRING_EQUAL(r->failovers[0].vips, want);
+	run_result_free(r);
+	scenario_free(scn);
 }
 
 /* Batches sent while lb1 and lb2 are partitioned are lost: more breaks. */
@@ -491,7 +558,8 @@ int test_ha_register(void)
 	    !CU_add_test(s, "determinism", test_determinism) ||
 	    !CU_add_test(s, "connection sync saves a stop", test_sync_stop) ||
 	    !CU_add_test(s, "connection sync lost in a partition", test_sync_partition) ||
-	    !CU_add_test(s, "sync group fails over as one", test_sync_group))
+	    !CU_add_test(s, "sync group fails over as one", test_sync_group) ||
+	    !CU_add_test(s, "no successor, many VIPs", test_no_successor))
 		return CU_get_error();
 	return CUE_SUCCESS;
 }
