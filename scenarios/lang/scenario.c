@@ -3453,6 +3453,22 @@ static int scn_bind_fault(struct scn_ctx *ctx, const struct lex_node *n, struct 
 			 v->text);
 }
 
+/* The tokens of a whole fault line of <kind>, "at TIME" included. */
+static size_t scn_fault_ntok(enum scn_fault_kind kind)
+{
+	switch (kind) {
+	case SCN_FAULT_HEAL:
+		return 3; /* at T heal */
+	case SCN_FAULT_FAIL_SCRIPT:
+	case SCN_FAULT_RECOVER_SCRIPT:
+	case SCN_FAULT_DOWN_INTERFACE:
+	case SCN_FAULT_UP_INTERFACE:
+		return 7; /* at T fail script NAME on DIR */
+	default:
+		return 5; /* at T crash director NAME, weight IP:PORT W, loss LINK PCT... */
+	}
+}
+
 /* Every line of one fault {} block into scn->faults. 0 or -EINVAL. */
 static int scn_bind_faults(struct scn_ctx *ctx, const struct lex_node *n)
 {
@@ -3476,6 +3492,12 @@ static int scn_bind_faults(struct scn_ctx *ctx, const struct lex_node *n)
 		f->text = xstrdup(text);
 		if (scn_bind_fault(ctx, l, f))
 			return -EINVAL;
+		/* One fault a line: "at 8s fail server A  at 10s recover server A" is a mistake. */
+		if (l->ntok > scn_fault_ntok(f->kind))
+			return scn_error(ctx, &l->tok[scn_fault_ntok(f->kind)].loc,
+					 "fault: unexpected '%s' after '%s' (one fault a line)",
+					 l->tok[scn_fault_ntok(f->kind)].text,
+					 l->tok[scn_fault_ntok(f->kind) - 1].text);
 		/* the kinds from PARTITION on act on VRRP adverts and scripts (models/ha.c) */
 		if (f->kind >= SCN_FAULT_PARTITION && !ninst)
 			scn_warn(ctx, &f->loc,

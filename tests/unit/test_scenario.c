@@ -974,6 +974,8 @@ static void test_bad_files(void)
 		  "fault: director 'lb1' has no interface 'eth9' (its keepalived configuration "
 		  "names eth0, eth1)" },
 		{ "fault_interface_dir.conf", "12:30", "fault: no director 'lb9'" },
+		{ "fault_two_on_a_line.conf", "9:30",
+		  "fault: unexpected 'at' after '10.0.1.1' (one fault a line)" },
 		{ "fault_interface_syntax.conf", "12:24",
 		  "fault: expected 'down interface NAME on DIRECTOR'" },
 		{ "vrrp_fail_probability.conf", "3:25",
