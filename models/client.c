@@ -185,7 +185,7 @@ static void conn_break(struct mconn *c)
 	struct world *w = c->pop->w;
 
 	if (ha_route(w->ha, &c->vs->cfg->addr) >= 0)
-		ha_count_broken(w->ha);
+		ha_count_broken(w->ha, &c->vs->cfg->addr);
 	conn_abandon(c);
 }
 
@@ -226,7 +226,7 @@ static bool conn_follow(struct mconn *c, bool count)
 	c->vs = v;
 	c->rs = r;
 	if (count)
-		ha_count_synced(w->ha);
+		ha_count_synced(w->ha, &v->cfg->addr);
 	/* the new master syncs it on in its turn */
 	ha_conn_open(w->ha, (size_t)d, c->id);
 	return true;

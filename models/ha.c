@@ -48,7 +48,11 @@
  * Each failover also counts the requests the clients lost while it lasted:
  * those failed (and, of them, answered after the client's timeout) or
  * refused from the fault until one second after the router learnt the new
- * master (the end of the run if none ever took over).
+ * master (the end of the run if none ever took over), of the clients whose
+ * target is one of its instance's VIPs (virtual_ipaddress or _excluded):
+ * the failovers of one fault do not share their counts, and an instance
+ * whose VIPs carry no client traffic counts none. Its broken and synced
+ * connections are likewise those to its instance's VIPs.
  *
  * IPVS connection sync (global_defs lvs_sync_daemon, spec 3.10): while a
  * director's sync instance is MASTER (always, without `inst`), every
@@ -180,9 +184,9 @@ struct ha_frame {
 struct ha_failover {
 	struct run_failover r;
 	size_t dir;		 /* the director that failed */
+	size_t inst;		 /* its instance, in h->inst (which never moves) */
 	uint8_t vrid;
 	int new_dir;		 /* became master: -1 not yet */
-	uint64_t failed0, timed_out0, refused0; /* the world's counters at the fault */
 	bool counted;		 /* the *_during counts are final */
 };
 
@@ -257,28 +261,33 @@ static struct ha_vip *ha_vip_find(struct ha *h, const struct lb_addr *a, bool cr
 	return &h->vips[h->nvips++];
 }
 
-/* Into <r>: failover <f>'s requests lost so far, the world's counters since the fault. */
-static void ha_outage_count(const struct ha *h, struct run_failover *r,
-			    const struct ha_failover *f)
+/* Is <vip> one of <in>'s virtual_ipaddress or virtual_ipaddress_excluded? */
+static bool ha_inst_owns(const struct ha_inst *in, const struct lb_addr *vip)
 {
-	r->failed_during = (int64_t)(h->w->failed - f->failed0);
-	r->timed_out_during = (int64_t)(h->w->timed_out - f->timed_out0);
-	r->refused_during = (int64_t)(h->w->refused - f->refused0);
+	for (size_t i = 0; i < in->cfg->nvips; i++)
+		if (lb_addr_eq(&in->vips[i], vip))
+			return true;
+	for (size_t i = 0; i < in->cfg->nvips_excluded; i++)
+		if (lb_addr_eq(&in->evips[i], vip))
+			return true;
+	return false;
 }
 
 /* HA_OUTAGE_TAIL after the takeover of failover <arg> (an index: h->fo moves). */
 static sim_time_t ha_outage_end(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct ha *h = ctx;
-	struct ha_failover *f = &h->fo[arg];
 
 	(void)sim;
-	ha_outage_count(h, &f->r, f);
-	f->counted = true;
+	h->fo[arg].counted = true;
 	return SIM_NOMORE;
 }
 
-/* The router heard a GARP for <vip> from director <dir>: the failover completes. */
+/*
+ * The router heard a GARP for <vip> from director <dir>: the failovers
+ * that <dir> took over, of an instance that holds <vip>, complete (a GARP
+ * of another instance of <dir> says nothing of theirs).
+ */
 static void ha_arp_learn(struct ha *h, const struct lb_addr *vip, size_t dir)
 {
 	struct ha_vip *v = ha_vip_find(h, vip, false);
@@ -291,7 +300,8 @@ static void ha_arp_learn(struct ha *h, const struct lb_addr *vip, size_t dir)
 	for (size_t i = 0; i < h->nfo; i++) {
 		struct ha_failover *f = &h->fo[i];
 
-		if (f->new_dir == (int)dir && f->r.master_at_s < 0) {
+		if (f->new_dir == (int)dir && f->r.master_at_s < 0 &&
+		    ha_inst_owns(&h->inst[f->inst], vip)) {
 			f->r.master_at_s = sim_time_to_sec(now);
 			f->r.takeover_s = f->r.master_at_s - f->r.fault_at_s;
 			sim_schedule_in(h->w->sim, HA_OUTAGE_TAIL, ha_outage_end, h, i);
@@ -564,16 +574,14 @@ static void ha_failover_open(struct ha *h, const struct ha_inst *in)
 
 	h->fo = xrealloc(h->fo, (h->nfo + 1) * sizeof(*h->fo));
 	f = &h->fo[h->nfo++];
-	*f = (struct ha_failover){ .dir = in->dir, .vrid = (uint8_t)in->cfg->vrid, .new_dir = -1 };
+	*f = (struct ha_failover){ .dir = in->dir, .inst = (size_t)(in - h->inst),
+				   .vrid = (uint8_t)in->cfg->vrid, .new_dir = -1 };
 	snprintf(f->r.instance, sizeof(f->r.instance), "%s", in->cfg->name);
 	ha_vips_text(f->r.vips, sizeof(f->r.vips), in->vips, in->cfg->nvips);
 	snprintf(f->r.from, sizeof(f->r.from), "%s", h->w->dirs[in->dir].cfg->name);
 	f->r.fault_at_s = sim_time_to_sec(sim_now(h->w->sim));
 	f->r.detected_s = f->r.master_at_s = f->r.takeover_s = -1;
 	f->r.synced_connections = h->sync ? 0 : -1;
-	f->failed0 = h->w->failed;
-	f->timed_out0 = h->w->timed_out;
-	f->refused0 = h->w->refused;
 }
 
 static void ha_note_state(struct ha_inst *in, enum vrrp_state from, enum vrrp_state to)
@@ -689,7 +697,8 @@ static void ha_conf(struct ha_inst *in, const struct scn_director *d, size_t dir
 	else
 		c->saddr = (struct lb_addr){ .af = LB_AF_INET,
 					     .u.v4 = 0xc0000200u + (uint32_t)(dir + 1) };
-	if (d->vrrp.mcast_group4.af)
+	/* vrrp_mcast_group4 (224.0.0.18 unless set) is IPv4's: IPv6 keeps ff02::12 */
+	if (d->vrrp.mcast_group4.af && c->saddr.af == LB_AF_INET)
 		c->mcast_dst = d->vrrp.mcast_group4;
 	c->vrid = (uint8_t)s->vrid;
 	c->version = (uint8_t)s->version;
@@ -1220,18 +1229,57 @@ int ha_route(const struct ha *h, const struct lb_addr *vip)
 	return v->arp_dir;
 }
 
-/* An established connection broke on a new master: the latest failover's. */
-void ha_count_broken(struct ha *h)
+/*
+ * The failover a connection to <vip> that moved now belongs to: the latest
+ * of an instance that holds <vip>. NULL when there is none: the VIP moved
+ * without a fault of its instance (a split brain, a preemption), and
+ * counting it on another instance's failover would be wrong.
+ */
+static struct ha_failover *ha_failover_owning(struct ha *h, const struct lb_addr *vip)
 {
-	if (h->nfo)
-		h->fo[h->nfo - 1].r.broken_connections++;
+	for (size_t i = h->nfo; i-- > 0;)
+		if (ha_inst_owns(&h->inst[h->fo[i].inst], vip))
+			return &h->fo[i];
+	return NULL;
 }
 
-/* An established connection carried on on a new master thanks to sync. */
-void ha_count_synced(struct ha *h)
+/* An established connection to <vip> broke on a new master (see ha_failover_owning). */
+void ha_count_broken(struct ha *h, const struct lb_addr *vip)
 {
-	if (h->nfo)
-		h->fo[h->nfo - 1].r.synced_connections++;
+	struct ha_failover *f = ha_failover_owning(h, vip);
+
+	if (f)
+		f->r.broken_connections++;
+}
+
+/* An established connection to <vip> carried on on a new master thanks to sync. */
+void ha_count_synced(struct ha *h, const struct lb_addr *vip)
+{
+	struct ha_failover *f = ha_failover_owning(h, vip);
+
+	if (f)
+		f->r.synced_connections++;
+}
+
+/*
+ * Requests of a client whose target is <vip> ended now, counted in the
+ * run's results (after warm-up): <failed> failed, <timed_out> of them
+ * answered too late, <refused> refused. Each failover of an instance that
+ * holds <vip> and is still in its outage (ha_outage_end) counts them too.
+ * Called by world_count_answer and world_count_lost.
+ */
+void ha_count_lost(struct ha *h, const struct lb_addr *vip, uint64_t failed,
+		   uint64_t timed_out, uint64_t refused)
+{
+	for (size_t i = 0; i < h->nfo; i++) {
+		struct ha_failover *f = &h->fo[i];
+
+		if (f->counted || !ha_inst_owns(&h->inst[f->inst], vip))
+			continue;
+		f->r.failed_during += (int64_t)failed;
+		f->r.timed_out_during += (int64_t)timed_out;
+		f->r.refused_during += (int64_t)refused;
+	}
 }
 
 /* Copy transitions, failovers and the split-brain time into <r>. */
@@ -1244,12 +1292,9 @@ void ha_fill_result(const struct ha *h, struct run_result *r)
 	memcpy(r->transitions, h->tr, h->ntr * sizeof(*h->tr));
 	r->ntransitions = h->ntr;
 	r->failovers = xcalloc(h->nfo + 1, sizeof(*r->failovers));
-	for (size_t i = 0; i < h->nfo; i++) {
+	/* no takeover, or its tail went past the end: counted up to now */
+	for (size_t i = 0; i < h->nfo; i++)
 		r->failovers[i] = h->fo[i].r;
-		/* no takeover, or its tail went past the end: count up to now */
-		if (!h->fo[i].counted)
-			ha_outage_count(h, &r->failovers[i], &h->fo[i]);
-	}
 	r->nfailovers = h->nfo;
 	for (size_t v = 0; v < 256; v++)
 		if (h->masters[v] >= 2)

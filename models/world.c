@@ -83,7 +83,8 @@ void world_conn_free(struct world *w, struct mconn *c)
  * Request k of <c> was answered now, <rt> after the client sent it: it
  * completed, or failed if the client had given up on it (its timeout), and
  * then is also counted as timed out. Request and packet fidelity count the
- * same way.
+ * same way. In HA worlds the failovers of the clients' target VIP count the
+ * failure too (ha_count_lost).
  */
 void world_count_answer(struct world *w, struct mconn *c, sim_time_t rt)
 {
@@ -94,6 +95,8 @@ void world_count_answer(struct world *w, struct mconn *c, sim_time_t rt)
 		if (c->counted) {
 			w->failed++;
 			w->timed_out++;
+			if (w->ha)
+				ha_count_lost(w->ha, &c->pop->cfg->target, 1, 1, 0);
 		}
 		return;
 	}
@@ -107,7 +110,10 @@ void world_count_answer(struct world *w, struct mconn *c, sim_time_t rt)
 		sim_stop(w->sim);
 }
 
-/* Requests k.. of <c> end without an answer: counted as <refused> or failed. */
+/*
+ * Requests k.. of <c> end without an answer: counted as <refused> or failed,
+ * in HA worlds also by the failovers of the clients' target VIP.
+ */
 void world_count_lost(struct world *w, const struct mconn *c, bool refused)
 {
 	uint64_t n = c->nreq - c->k;
@@ -119,6 +125,8 @@ void world_count_lost(struct world *w, const struct mconn *c, bool refused)
 		w->refused += n;
 	else
 		w->failed += n;
+	if (w->ha)
+		ha_count_lost(w->ha, &c->pop->cfg->target, refused ? 0 : n, 0, refused ? n : 0);
 }
 
 struct server *world_find_server(struct world *w, const struct lb_addr *a)

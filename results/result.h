@@ -65,9 +65,13 @@ struct run_failover {
 	double detected_s;	  /* a backup became MASTER; -1: never */
 	double master_at_s;	  /* the router's ARP cache points at it; -1: never */
 	double takeover_s;	  /* master_at_s - fault_at_s; -1: never */
+	/* connections to its VIPs: */
 	uint64_t broken_connections; /* established ones the new master could not carry */
 	int64_t synced_connections; /* ones it carried, known by lvs_sync_daemon; -1: no sync */
-	/* requests failed / refused from the fault to 1 s after master_at (else the end) */
+	/*
+	 * requests of the clients aiming at its VIPs failed / refused from the
+	 * fault to 1 s after master_at (else the end)
+	 */
 	int64_t failed_during;
 	int64_t timed_out_during; /* of failed_during: answered after the client's timeout */
 	int64_t refused_during;

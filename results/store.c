@@ -22,7 +22,7 @@
  *   failover(run INTEGER REFERENCES run(id), fault_at REAL, detected REAL,
  *       master_at REAL, takeover REAL, broken INTEGER, failed_during INTEGER,
  *       refused_during INTEGER, timed_out_during INTEGER, instance TEXT,
- *       vips TEXT, from_director TEXT, to_director TEXT)
+ *       vips TEXT, from_director TEXT, to_director TEXT, synced INTEGER)
  *
  * Version 2 added transition and failover (HA runs: one row per VRRP state
  * change and per failover; a time that never came is NULL) and the metric
@@ -34,8 +34,10 @@
  * later in version 2, and after them the names that tell apart the
  * failovers of one fault: instance (the VRRP instance that was master),
  * vips (its virtual_ipaddress list, "a,b"), from_director and to_director
- * (NULL when nobody took over). A database without some of these gets them
- * by ALTER TABLE (NULL in its old rows). The run-scope metric timed_out came
+ * (NULL when nobody took over), then synced (the JSON's synced_connections:
+ * the connections lvs_sync_daemon saved; NULL when no director syncs, as
+ * the JSON leaves it out). A database without some of these gets them by
+ * ALTER TABLE (NULL in its old rows). The run-scope metric timed_out came
  * with timed_out_during; older runs have no such row.
  *
  * SPDX-License-Identifier: MIT
@@ -123,7 +125,8 @@ static const char store_schema[] =
 	"  instance TEXT,\n"
 	"  vips TEXT,\n"
 	"  from_director TEXT,\n"
-	"  to_director TEXT\n"
+	"  to_director TEXT,\n"
+	"  synced INTEGER\n"
 	");\n"
 	"CREATE INDEX IF NOT EXISTS metric_run ON metric(run);\n"
 	"CREATE INDEX IF NOT EXISTS server_metric_run ON server_metric(run);\n"
@@ -142,6 +145,7 @@ static const struct {
 	{ "vips", "TEXT" },
 	{ "from_director", "TEXT" },
 	{ "to_director", "TEXT" },
+	{ "synced", "INTEGER" },
 };
 
 /* The run-scope metrics, stored under these names (expect {} uses the same). */
@@ -340,8 +344,9 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		rc = store_prepare(st,
 				   "INSERT INTO failover (run, fault_at, detected, master_at, "
 				   "takeover, broken, failed_during, refused_during, "
-				   "timed_out_during, instance, vips, from_director, to_director) "
-				   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+				   "timed_out_during, instance, vips, from_director, to_director, "
+				   "synced) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+				   "?12, ?13, ?14)",
 				   &st->ins_failover, err, errlen);
 	if (rc)
 		goto out_close;
@@ -497,6 +502,11 @@ static int store_insert_ha(struct store *st, const struct run_result *r, int64_t
 		store_bind_text(q, 11, o->vips);
 		store_bind_text(q, 12, o->from);
 		store_bind_text(q, 13, o->to[0] ? o->to : NULL);
+		/* -1: no lvs_sync_daemon, as json.c leaves synced_connections out */
+		if (o->synced_connections < 0)
+			sqlite3_bind_null(q, 14);
+		else
+			sqlite3_bind_int64(q, 14, o->synced_connections);
 		if (store_step(st, q) != SQLITE_DONE)
 			return -1;
 	}

@@ -157,10 +157,34 @@ assert 0 <= a["timed_out"] <= a["failed"]
 assert list(a).index("timed_out") == list(a).index("failed") + 1, list(a)
 row = db.execute("select failed_during, timed_out_during, refused_during from failover").fetchone()
 assert row == (f["failed_during"], f["timed_out_during"], f["refused_during"]), row
+# lvs_sync_daemon runs: synced next to broken, as in the JSON
+assert "synced_connections" in f, f
+row = db.execute("select broken, synced from failover").fetchone()
+assert row == (f["broken_connections"], f["synced_connections"]), row
 to = db.execute("select value from metric where scope='run' and name='timed_out'").fetchall()
 assert to == [(a["timed_out"],)], to
 sb = db.execute("select value from metric where scope='run' and name='split_brain_s'").fetchall()
 assert sb == [(a["split_brain_s"],)], sb
+PY
+# a sync group moves two instances on one fault, without lvs_sync_daemon: one
+# row per failover with the JSON's columns (synced NULL, as the JSON leaves it
+# out), each counting only its own VIPs' connections and requests
+expect_status 0 "ha run, sync group" -- run scenarios/ha/nat-sync.conf --json --out "$T/og" \
+	--no-plots
+python3 - "$T/out" "$T/og/lbsim.db" <<'PY' || bad "sync group: store's failover rows match --json"
+import json, sqlite3, sys
+a = json.load(open(sys.argv[1]))
+db = sqlite3.connect(sys.argv[2])
+cols = ["instance", "broken", "synced", "failed_during", "timed_out_during", "refused_during"]
+rows = db.execute("select %s from failover order by rowid" % ", ".join(cols)).fetchall()
+want = [(f["instance"], f["broken_connections"], f.get("synced_connections"),
+         f["failed_during"], f["timed_out_during"], f["refused_during"]) for f in a["failovers"]]
+assert rows == want, (rows, want)
+assert [r[0] for r in rows] == ["VI_EXT", "VI_INT"], rows
+assert all(r[2] is None for r in rows), rows
+# the clients use VI_EXT's VIP only: VI_INT's failover counts nothing
+assert rows[0][3] > 0 and rows[1][1:] == (0, None, 0, 0, 0), rows
+assert sum(r[3] for r in rows) <= a["failed"], (rows, a["failed"])
 PY
 expect_status 0 "expect timed_out" -- run scenarios/ha/dr-http.conf --no-plots --out "$T/ot" \
 	--set "expect.timed_out=== 0"
@@ -228,10 +252,12 @@ assert db.execute("select count(*) from run").fetchone()[0] == 2
 assert db.execute("select count(*) from transition").fetchone()[0] > 0
 PY
 # a version 2 database from before the failover's request counts (none of
-# them, or no timed_out_during) or its names gets the missing columns, NULL
-# in its old rows
+# them, or no timed_out_during), its names or synced gets the missing
+# columns, NULL in its old rows
 for cols in "" "failed_during integer, refused_during integer" \
-	"failed_during integer, refused_during integer, timed_out_during integer"; do
+	"failed_during integer, refused_during integer, timed_out_during integer" \
+	"failed_during integer, refused_during integer, timed_out_during integer, instance text, \
+vips text, from_director text, to_director text"; do
 	rm -rf "$T/ov2" && mkdir -p "$T/ov2"
 	python3 - "$T/ov2/lbsim.db" "$cols" <<'PY' || bad "create an old version 2 database ($cols)"
 import sqlite3, sys
@@ -261,6 +287,8 @@ assert rows[1][0] == 30 and rows[1][1] > 0 and rows[1][2] == 0 and rows[1][3] ==
 rows = db.execute("select instance, vips, from_director, to_director "
                   "from failover order by rowid").fetchall()
 assert rows == [(None,) * 4, ("VI_WEB", "10.10.0.100", "lb1", "lb2")], rows
+rows = db.execute("select synced from failover order by rowid").fetchall()
+assert rows == [(None,), (0,)], rows
 PY
 done
 

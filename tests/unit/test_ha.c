@@ -388,15 +388,19 @@ static void test_sync_stop(void)
 }
 
 /*
- * Two directors, each with the instances VI_EXT (VRID 61) and VI_INT (VRID
- * 62), lb1 at priority 120, lb2 at 110; on lb1 only VI_INT tracks a script
- * (weight 0: FAULT when it fails), which fails at 15 s. With <group> both
- * instances of each director are in one vrrp_sync_group. NULL on error.
+ * Two directors, each with the instances VI_EXT (VRID 61, 192.0.2.100, the
+ * clients' target) and VI_INT (VRID 62, 172.16.10.1), lb1 at priority 120,
+ * lb2 at 110; on lb1 only VI_INT tracks a script (weight 0: FAULT when it
+ * fails). With <group> both instances of each director are in one
+ * vrrp_sync_group. <globals> is text at the top of each director block,
+ * <client_keys> extra keys of the clients block, <faults> the body of the
+ * fault block. NULL on error.
  */
-static struct scenario *ha_load_group(bool group)
+static struct scenario *ha_load_pair(bool group, const char *globals, const char *client_keys,
+				     const char *faults)
 {
 	static const char dir[] =
-		"director %s {\n%s"
+		"director %s {\n%s%s"
 		"  vrrp_script chk_int {\n    script \"/bin/true\"\n    interval 1\n  }\n"
 		"  vrrp_instance VI_EXT {\n    state BACKUP\n    interface eth0\n"
 		"    virtual_router_id 61\n    priority %d\n    advert_int 1\n"
@@ -419,15 +423,22 @@ static struct scenario *ha_load_group(bool group)
 		return NULL;
 	fprintf(f, "simulation { duration 30s warmup 5s seed 1 }\n"
 		   "clients web { sources 192.0.2.0/24 arrival poisson 50/s\n"
-		   "  target 192.0.2.100:443 service exponential 5ms }\n"
-		   "server 172.16.10.21 { workers 4 }\n");
-	fprintf(f, dir, "lb1", sg, 120, 120, "    track_script {\n      chk_int\n    }\n");
-	fprintf(f, dir, "lb2", sg, 110, 110, "");
-	fprintf(f, "fault { at 15s fail script chk_int on lb1 }\n");
+		   "  target 192.0.2.100:443 service exponential 5ms %s }\n"
+		   "server 172.16.10.21 { workers 4 }\n", client_keys);
+	fprintf(f, dir, "lb1", globals, sg, 120, 120,
+		"    track_script {\n      chk_int\n    }\n");
+	fprintf(f, dir, "lb2", globals, sg, 110, 110, "");
+	fprintf(f, "fault { %s }\n", faults);
 	fclose(f);
 	scn = test_scenario_text(text, NULL, 0);
 	free(text);
 	return scn;
+}
+
+/* The pair of ha_load_pair whose lb1 VI_INT's script fails at 15 s. */
+static struct scenario *ha_load_group(bool group)
+{
+	return ha_load_pair(group, "", "", "at 15s fail script chk_int on lb1");
 }
 
 /* Did instance <inst> of <dir> go to (to) or leave (!to) MASTER at or after <from_s>? */
@@ -485,6 +496,110 @@ static void test_sync_group(void)
 		run_result_free(r);
 		scenario_free(scn);
 	}
+}
+
+/*
+ * A stop of lb1 moves its sync group (VI_EXT, then VI_INT: two failovers)
+ * with connections of three requests open to VI_EXT's VIP, the only one the
+ * clients use. Whatever those connections and requests go through is
+ * VI_EXT's: broken (without lvs_sync_daemon) or synced (with it), and the
+ * requests lost in the outage; VI_INT's failover, the latest one, counts
+ * nothing. The run's totals stay whole.
+ */
+static void test_group_counts(void)
+{
+	for (int sync = 0; sync < 2; sync++) {
+		struct scenario *scn = ha_load_pair(
+			true, sync ? "  global_defs {\n    lvs_sync_daemon eth0 id 7\n  }\n" : "",
+			"requests deterministic 3 think exponential 1s",
+			"at 15.2s stop director lb1");
+		const struct run_failover *ext, *in;
+		struct run_result *r;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+		r = ha_run(scn);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+		CU_ASSERT_EQUAL_FATAL(r->nfailovers, 2);
+		ext = &r->failovers[0];
+		in = &r->failovers[1];
+		CU_ASSERT_STRING_EQUAL(ext->instance, "VI_EXT");
+		CU_ASSERT_STRING_EQUAL(in->instance, "VI_INT");
+		if (sync) {
+			CU_ASSERT(ext->synced_connections > 0);
+			CU_ASSERT_EQUAL(in->synced_connections, 0);
+		} else {
+			CU_ASSERT(ext->broken_connections > 0);
+			CU_ASSERT_EQUAL(ext->synced_connections, -1);
+			CU_ASSERT_EQUAL(in->synced_connections, -1);
+		}
+		CU_ASSERT_EQUAL(in->broken_connections, 0);
+		CU_ASSERT(ext->failed_during > 0);
+		CU_ASSERT(ext->failed_during <= (int64_t)r->failed);
+		CU_ASSERT(ext->refused_during <= (int64_t)r->refused);
+		CU_ASSERT_EQUAL(in->failed_during, 0);
+		CU_ASSERT_EQUAL(in->timed_out_during, 0);
+		CU_ASSERT_EQUAL(in->refused_during, 0);
+		run_result_free(r);
+		scenario_free(scn);
+	}
+}
+
+/*
+ * lb1 is master of VI_4 (VRID 81, 10.0.0.1, advert 3 s) and VI_6 (VRID 82,
+ * 2001:db8::1, VRRPv3 over IPv6, advert 1 s) when it crashes at 20 s; lb2 takes VI_6 over
+ * first, then VI_4. An IPv6 VIP has no ARP entry, so VI_6's failover never
+ * reaches the router: VI_4's GARPs from lb2, for VI_4's VIP, must not
+ * complete it.
+ */
+static void test_garp_own_vip(void)
+{
+	static const char dir[] =
+		"director %s {\n"
+		"  vrrp_instance VI_4 {\n    state BACKUP\n    interface eth0\n"
+		"    virtual_router_id 81\n    priority %d\n    advert_int 3\n"
+		"    virtual_ipaddress {\n      10.0.0.1/24\n    }\n  }\n"
+		"  vrrp_instance VI_6 {\n    state BACKUP\n    interface eth0\n"
+		"    virtual_router_id 82\n    priority %d\n    advert_int 1\n"
+		"    mcast_src_ip 2001:db8::%d\n"
+		"    virtual_ipaddress {\n      2001:db8::1/64\n    }\n  }\n"
+		"  virtual_server 10.0.0.1 80 {\n    lb_algo rr\n    lb_kind NAT\n"
+		"    protocol TCP\n    real_server 172.16.10.21 80 {\n      weight 1\n    }\n"
+		"  }\n}\n";
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	const struct run_failover *v4, *v6;
+	struct scenario *scn;
+	struct run_result *r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fprintf(f, "simulation { duration 40s warmup 1s seed 1 }\n"
+		   "clients web { sources 192.0.2.0/24 arrival poisson 50/s\n"
+		   "  target 10.0.0.1:80 service exponential 5ms }\n"
+		   "server 172.16.10.21 { workers 4 }\n");
+	fprintf(f, dir, "lb1", 150, 150, 11);
+	fprintf(f, dir, "lb2", 100, 100, 12);
+	fprintf(f, "fault { at 20s crash director lb1 }\n");
+	fclose(f);
+	scn = test_scenario_text(text, NULL, 0);
+	free(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+	r = ha_run(scn);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL_FATAL(r->nfailovers, 2);
+	v4 = &r->failovers[0];
+	v6 = &r->failovers[1];
+	CU_ASSERT_STRING_EQUAL(v4->instance, "VI_4");
+	CU_ASSERT_STRING_EQUAL(v6->instance, "VI_6");
+	/* VI_6's adverts (to ff02::12, not vrrp_mcast_group4) reach lb2: no split brain */
+	CU_ASSERT_EQUAL(r->split_brain_s, 0);
+	CU_ASSERT_STRING_EQUAL(v6->to, "lb2");
+	CU_ASSERT(v6->detected_s > 20 && v6->detected_s < v4->detected_s);
+	CU_ASSERT(v4->master_at_s >= v4->detected_s && v4->master_at_s < v4->detected_s + 0.001);
+	CU_ASSERT_EQUAL(v6->master_at_s, -1);
+	CU_ASSERT_EQUAL(v6->takeover_s, -1);
+	run_result_free(r);
+	scenario_free(scn);
 }
 
 /*
@@ -559,6 +674,8 @@ int test_ha_register(void)
 	    !CU_add_test(s, "connection sync saves a stop", test_sync_stop) ||
 	    !CU_add_test(s, "connection sync lost in a partition", test_sync_partition) ||
 	    !CU_add_test(s, "sync group fails over as one", test_sync_group) ||
+	    !CU_add_test(s, "sync group: each failover counts its VIPs'", test_group_counts) ||
+	    !CU_add_test(s, "a GARP completes its own instance's failover", test_garp_own_vip) ||
 	    !CU_add_test(s, "no successor, many VIPs", test_no_successor))
 		return CU_get_error();
 	return CUE_SUCCESS;
