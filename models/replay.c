@@ -1444,6 +1444,8 @@ void replay_fill_result(const struct replay *rp, struct run_result *r)
 		struct run_server_result *o = &r->servers[i];
 
 		snprintf(o->addr, sizeof(o->addr), "%s", m->name);
+		snprintf(o->director, sizeof(o->director), "%s", m->vs->dir->cfg->name);
+		scenario_vs_name(m->vs->cfg, o->vs, sizeof(o->vs));
 		o->packets = m->packets;
 		o->bytes = m->bytes;
 		o->connections = m->conns;

@@ -473,6 +473,9 @@ void world_fill_result(const struct world *w, struct run_result *r)
 				const struct rs *m = &v->rs[k];
 				struct run_server_result *o = &r->servers[r->nservers++];
 
+				snprintf(o->director, sizeof(o->director), "%s",
+					 w->dirs[i].cfg->name);
+				scenario_vs_name(v->cfg, o->vs, sizeof(o->vs));
 				if (m->cfg)
 					lb_addr_port_fmt(&m->cfg->addr, m->cfg->port, o->addr,
 							 sizeof(o->addr));

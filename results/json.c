@@ -89,6 +89,12 @@ static void json_server(FILE *f, const struct run_server_result *s)
 	json_key(f, "addr");
 	result_json_string(f, s->addr);
 	fputs(", ", f);
+	json_key(f, "director");
+	result_json_string(f, s->director);
+	fputs(", ", f);
+	json_key(f, "vs");
+	result_json_string(f, s->vs);
+	fputs(", ", f);
 	json_u64(f, "requests", s->requests);
 	fputs(", ", f);
 	json_u64(f, "connections", s->connections);

@@ -361,16 +361,63 @@ out_free:
 
 /* ---- requests per server ---- */
 
+/*
+ * What a server's bar is labelled with: its address alone while that names
+ * one row; with its director when two directors share a real server (HA
+ * pairs), and with its virtual service too when one director reaches the
+ * same server through two services.
+ */
+enum plot_label { PLOT_LABEL_ADDR, PLOT_LABEL_DIRECTOR, PLOT_LABEL_VS };
+
+#define PLOT_LABEL_LEN 200 /* director, vs and addr, two spaces */
+
+static void plot_server_label(const struct run_server_result *s, enum plot_label how,
+			      char *buf, size_t len)
+{
+	if (how == PLOT_LABEL_ADDR)
+		snprintf(buf, len, "%s", s->addr);
+	else if (how == PLOT_LABEL_DIRECTOR)
+		snprintf(buf, len, "%s %s", s->director, s->addr);
+	else
+		snprintf(buf, len, "%s %s %s", s->director, s->vs, s->addr);
+}
+
+/* The shortest labelling under which r's rows have distinct labels (tens of rows: n^2). */
+static enum plot_label plot_label_how(const struct run_result *r)
+{
+	enum plot_label how;
+
+	for (how = PLOT_LABEL_ADDR; how < PLOT_LABEL_VS; how++) {
+		bool repeats = false;
+
+		for (size_t i = 0; i < r->nservers && !repeats; i++)
+			for (size_t j = i + 1; j < r->nservers && !repeats; j++) {
+				const struct run_server_result *a = &r->servers[i];
+				const struct run_server_result *b = &r->servers[j];
+
+				repeats = strcmp(a->addr, b->addr) == 0 &&
+					  (how == PLOT_LABEL_ADDR ||
+					   strcmp(a->director, b->director) == 0);
+			}
+		if (!repeats)
+			break;
+	}
+	return how;
+}
+
 static int plot_run_servers(struct plot_job *job, const struct run_result *r)
 {
 	static const char stem[] = "run-servers";
 	double total = 0, wsum = 0;
+	enum plot_label how;
+	char label[PLOT_LABEL_LEN];
 	FILE *f, *gp;
 	size_t i;
 	int rc;
 
 	if (r->nservers == 0)
 		return 0;
+	how = plot_label_how(r);
 	for (i = 0; i < r->nservers; i++) {
 		total += (double)r->servers[i].requests;
 		wsum += r->servers[i].weight > 0 ? r->servers[i].weight : 0;
@@ -384,7 +431,8 @@ static int plot_run_servers(struct plot_job *job, const struct run_result *r)
 		double ideal = wsum > 0 && s->weight > 0 ? total * s->weight / wsum : 0;
 
 		fprintf(f, "%zu ", i);
-		dat_str(f, s->addr);
+		plot_server_label(s, how, label, sizeof(label));
+		dat_str(f, label);
 		fprintf(f, " %" PRIu64 " %" PRIu64 " %.9g %.9g\n", s->requests, s->connections,
 			s->weight, ideal);
 	}
@@ -429,40 +477,47 @@ static int plot_run_servers(struct plot_job *job, const struct run_result *r)
 	return rc;
 }
 
-/* The index of <addr> in <addrs>[n], or n. */
-static size_t addr_find(const char *const *addrs, size_t n, const char *addr)
+/* The index of <label> in <labels>[n], or n. */
+static size_t label_find(char (*labels)[PLOT_LABEL_LEN], size_t n, const char *label)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(addrs[i], addr) == 0)
+		if (strcmp(labels[i], label) == 0)
 			break;
 	return i;
 }
 
 /*
  * Clustered bars: one cluster per server (the union of the runs' servers, in
- * order of first appearance), one bar per algorithm.
+ * order of first appearance, labelled as the run that needs most to tell
+ * its rows apart), one bar per algorithm.
  */
 static int plot_compare_servers(struct plot_job *job, struct run_result *const *rs, size_t n)
 {
 	static const char stem[] = "compare-servers";
-	const char **addrs = NULL;
+	char (*addrs)[PLOT_LABEL_LEN] = NULL, label[PLOT_LABEL_LEN];
+	enum plot_label how = PLOT_LABEL_ADDR;
 	size_t naddrs = 0, cap = 0, i, j, k;
 	FILE *f, *gp;
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < rs[i]->nservers; j++) {
-			const char *a = rs[i]->servers[j].addr;
+		enum plot_label h = plot_label_how(rs[i]);
 
-			if (addr_find(addrs, naddrs, a) < naddrs)
+		if (h > how)
+			how = h;
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < rs[i]->nservers; j++) {
+			plot_server_label(&rs[i]->servers[j], how, label, sizeof(label));
+			if (label_find(addrs, naddrs, label) < naddrs)
 				continue;
 			if (naddrs == cap) {
 				cap = cap ? 2 * cap : 16;
 				addrs = xrealloc(addrs, cap * sizeof(*addrs));
 			}
-			addrs[naddrs++] = a;
+			memcpy(addrs[naddrs++], label, sizeof(label));
 		}
 	}
 	if (naddrs == 0 || n == 0)
@@ -483,9 +538,11 @@ static int plot_compare_servers(struct plot_job *job, struct run_result *const *
 		for (i = 0; i < n; i++) {
 			const struct run_result *r = rs[i];
 
-			for (j = 0; j < r->nservers; j++)
-				if (strcmp(r->servers[j].addr, addrs[k]) == 0)
+			for (j = 0; j < r->nservers; j++) {
+				plot_server_label(&r->servers[j], how, label, sizeof(label));
+				if (strcmp(label, addrs[k]) == 0)
 					break;
+			}
 			if (j < r->nservers)
 				fprintf(f, " %" PRIu64, r->servers[j].requests);
 			else

@@ -161,6 +161,31 @@ void run_result_finish(struct run_result *r)
 }
 
 /*
+ * True when servers[i] opens a (director, vs) group: the first row, or one
+ * whose director or virtual service differs from the row before. The models
+ * write each virtual service's rows together, so a group is contiguous.
+ */
+bool result_server_group_starts(const struct run_result *r, size_t i)
+{
+	const struct run_server_result *a, *b;
+
+	if (i == 0)
+		return true;
+	a = &r->servers[i - 1];
+	b = &r->servers[i];
+	return strcmp(a->director, b->director) != 0 || strcmp(a->vs, b->vs) != 0;
+}
+
+/* True when the rows of servers[] belong to more than one (director, vs). */
+bool result_servers_grouped(const struct run_result *r)
+{
+	for (size_t i = 1; i < r->nservers; i++)
+		if (result_server_group_starts(r, i))
+			return true;
+	return false;
+}
+
+/*
  * The value of metric <name> as expect {} sees it: counts as counts,
  * throughput in requests per second, response times in seconds, imbalance
  * and utilization as ratios. Returns 0 and sets *out, or -ENOENT for a name
@@ -249,6 +274,7 @@ static void report_measured(FILE *f, const struct run_expect_result *e)
 void result_report_run(FILE *f, const struct run_result *r)
 {
 	uint64_t total = 0;
+	bool grouped;
 	size_t i;
 
 	fprintf(f, "scenario   %s\n", str_or(r->scenario, "-"));
@@ -274,13 +300,17 @@ void result_report_run(FILE *f, const struct run_result *r)
 			total += r->servers[i].requests;
 		fprintf(f, "%-24s %8s %12s %12s %8s %8s\n", "server", "weight", "connections",
 			"requests", "share %", "util %");
+		/* several directors or services: a header per group, its rows indented */
+		grouped = result_servers_grouped(r);
 		for (i = 0; i < r->nservers; i++) {
 			const struct run_server_result *s = &r->servers[i];
 			double share = total ? 100.0 * (double)s->requests / (double)total : 0;
 
-			fprintf(f, "%-24s %8g %12" PRIu64 " %12" PRIu64 " %8.2f %8.2f\n", s->addr,
-				s->weight, s->connections, s->requests, share,
-				100.0 * s->utilization);
+			if (grouped && result_server_group_starts(r, i))
+				fprintf(f, "%s  %s\n", s->director, s->vs);
+			fprintf(f, "%s%-*s %8g %12" PRIu64 " %12" PRIu64 " %8.2f %8.2f\n",
+				grouped ? "  " : "", grouped ? 22 : 24, s->addr, s->weight,
+				s->connections, s->requests, share, 100.0 * s->utilization);
 		}
 		fprintf(f, "\nimbalance  max/mean %.4f   cov %.4f\n", r->imb_max_over_mean,
 			r->imb_cov);

@@ -18,6 +18,8 @@
 
 struct run_server_result {
 	char addr[64];		  /* "ip:port" of the real server */
+	char director[64];	  /* the director whose virtual service ... */
+	char vs[64];		  /* ... scheduled to it: "vip:port" or "fwmark N" */
 	uint64_t requests;	  /* requests it completed */
 	uint64_t connections;	  /* connections scheduled to it */
 	uint64_t refused;	  /* connections it refused (backlog full or down) */
@@ -166,6 +168,10 @@ void result_json_write(FILE *f, const struct run_result *r);
 void result_json_write_array(FILE *f, struct run_result *const *rs, size_t n);
 void result_report_run(FILE *f, const struct run_result *r);
 void result_report_compare(FILE *f, struct run_result *const *rs, size_t n);
+/* servers[] span more than one (director, vs): reports head each group's rows. */
+bool result_servers_grouped(const struct run_result *r);
+/* servers[i] starts a new (director, vs) group (servers[0] does). */
+bool result_server_group_starts(const struct run_result *r, size_t i);
 
 struct store;
 int store_open(const char *path, struct store **out, char *err, size_t errlen);

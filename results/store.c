@@ -15,7 +15,8 @@
  *       seed INTEGER, algo TEXT, params TEXT, version TEXT, started TEXT,
  *       wall_s REAL, events INTEGER, status TEXT)
  *   metric(run INTEGER REFERENCES run(id), scope TEXT, name TEXT, value REAL)
- *   server_metric(run INTEGER REFERENCES run(id), server TEXT, name TEXT, value REAL)
+ *   server_metric(run INTEGER REFERENCES run(id), server TEXT, name TEXT, value REAL,
+ *       director TEXT, vs TEXT)
  *   series(run INTEGER REFERENCES run(id), name TEXT, t REAL, value REAL)
  *   transition(run INTEGER REFERENCES run(id), t REAL, director TEXT,
  *       instance TEXT, from_state TEXT, to_state TEXT)
@@ -38,7 +39,11 @@
  * the connections lvs_sync_daemon saved; NULL when no director syncs, as
  * the JSON leaves it out). A database without some of these gets them by
  * ALTER TABLE (NULL in its old rows). The run-scope metric timed_out came
- * with timed_out_during; older runs have no such row.
+ * with timed_out_during; older runs have no such row. server_metric's
+ * director and vs (the virtual service, "vip:port" or "fwmark N"), which
+ * tell apart one real server's rows under two directors or services, came
+ * later still and are added the same way; a row is one (director, vs,
+ * server, name) of its run.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -96,7 +101,9 @@ static const char store_schema[] =
 	"  run INTEGER REFERENCES run(id),\n"
 	"  server TEXT,\n"
 	"  name TEXT,\n"
-	"  value REAL\n"
+	"  value REAL,\n"
+	"  director TEXT,\n"
+	"  vs TEXT\n"
 	");\n"
 	"CREATE TABLE IF NOT EXISTS series (\n"
 	"  run INTEGER REFERENCES run(id),\n"
@@ -134,18 +141,20 @@ static const char store_schema[] =
 	"CREATE INDEX IF NOT EXISTS transition_run ON transition(run);\n"
 	"CREATE INDEX IF NOT EXISTS failover_run ON failover(run);\n";
 
-/* failover's columns added after the table, in order: ALTER TABLE adds the missing ones. */
+/* Columns added after their table, in order: ALTER TABLE adds the missing ones. */
 static const struct {
-	const char *name, *type;
-} store_failover_late[] = {
-	{ "failed_during", "INTEGER" },
-	{ "refused_during", "INTEGER" },
-	{ "timed_out_during", "INTEGER" },
-	{ "instance", "TEXT" },
-	{ "vips", "TEXT" },
-	{ "from_director", "TEXT" },
-	{ "to_director", "TEXT" },
-	{ "synced", "INTEGER" },
+	const char *table, *name, *type;
+} store_late[] = {
+	{ "failover", "failed_during", "INTEGER" },
+	{ "failover", "refused_during", "INTEGER" },
+	{ "failover", "timed_out_during", "INTEGER" },
+	{ "failover", "instance", "TEXT" },
+	{ "failover", "vips", "TEXT" },
+	{ "failover", "from_director", "TEXT" },
+	{ "failover", "to_director", "TEXT" },
+	{ "failover", "synced", "INTEGER" },
+	{ "server_metric", "director", "TEXT" },
+	{ "server_metric", "vs", "TEXT" },
 };
 
 /* The run-scope metrics, stored under these names (expect {} uses the same). */
@@ -232,17 +241,21 @@ static int store_schema_init(struct store *st, char *err, size_t errlen)
 	rc = store_exec(st, store_schema, "results database schema", err, errlen);
 	if (rc)
 		goto out_rollback;
-	/* a version 2 database from before the outage counts or names: add the missing columns */
-	for (i = 0; i < sizeof(store_failover_late) / sizeof(store_failover_late[0]); i++) {
+	/*
+	 * a database from before the outage counts, the failover names or the
+	 * server rows' director and vs: add the missing columns
+	 */
+	for (i = 0; i < sizeof(store_late) / sizeof(store_late[0]); i++) {
 		char sql[96];
 
-		snprintf(sql, sizeof(sql), "SELECT %s FROM failover", store_failover_late[i].name);
+		snprintf(sql, sizeof(sql), "SELECT %s FROM %s", store_late[i].name,
+			 store_late[i].table);
 		if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK) {
 			sqlite3_finalize(q);
 			continue;
 		}
-		snprintf(sql, sizeof(sql), "ALTER TABLE failover ADD COLUMN %s %s",
-			 store_failover_late[i].name, store_failover_late[i].type);
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", store_late[i].table,
+			 store_late[i].name, store_late[i].type);
 		rc = store_exec(st, sql, "results database schema", err, errlen);
 		if (rc)
 			goto out_rollback;
@@ -327,8 +340,8 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 				   &st->ins_metric, err, errlen);
 	if (!rc)
 		rc = store_prepare(st,
-				   "INSERT INTO server_metric (run, server, name, value) "
-				   "VALUES (?1, ?2, ?3, ?4)",
+				   "INSERT INTO server_metric (run, server, name, value, "
+				   "director, vs) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 				   &st->ins_server, err, errlen);
 	if (!rc)
 		rc = store_prepare(st,
@@ -560,9 +573,18 @@ static int store_insert_all(struct store *st, const struct run_result *r, int64_
 		};
 		size_t nm = sizeof(m) / sizeof(m[0]) - (r->replay ? 0 : 2);
 
-		for (j = 0; j < nm; j++)
-			if (store_put4(st, st->ins_server, *id, s->addr, m[j].name, m[j].v))
+		for (j = 0; j < nm; j++) {
+			sqlite3_stmt *q = st->ins_server;
+
+			sqlite3_bind_int64(q, 1, *id);
+			store_bind_text(q, 2, s->addr);
+			store_bind_text(q, 3, m[j].name);
+			store_bind_real(q, 4, m[j].v);
+			store_bind_text(q, 5, s->director);
+			store_bind_text(q, 6, s->vs);
+			if (store_step(st, q) != SQLITE_DONE)
 				return -1;
+		}
 	}
 	for (i = 0; i < r->nextra; i++)
 		if (store_put4(st, st->ins_metric, *id, r->extra[i].scope, r->extra[i].name,

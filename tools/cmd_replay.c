@@ -271,6 +271,10 @@ static void rpl_json(FILE *f, const struct run_result *r, const char *trace)
 
 		fputs(i ? ", {\"addr\": " : "{\"addr\": ", f);
 		result_json_string(f, s->addr);
+		fputs(", \"director\": ", f);
+		result_json_string(f, s->director);
+		fputs(", \"vs\": ", f);
+		result_json_string(f, s->vs);
 		fprintf(f, ", \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64
 			   ", \"connections\": %" PRIu64 "}",
 			s->packets, s->bytes, s->connections);
@@ -282,6 +286,7 @@ static void rpl_json(FILE *f, const struct run_result *r, const char *trace)
 static void rpl_report(FILE *f, const struct run_result *r, const struct cli_opts *o)
 {
 	uint64_t total = 0;
+	bool grouped;
 
 	/* duration_s is simulated time: the capture's span over --speed, or
 	 * the director's busy time back to back with --topspeed. */
@@ -327,12 +332,16 @@ static void rpl_report(FILE *f, const struct run_result *r, const struct cli_opt
 		total += r->servers[i].packets;
 	fprintf(f, "\n%-26s %12s %14s %12s %8s\n", "real server", "packets", "bytes",
 		"connections", "share %");
+	/* several directors or services: a header per group, its rows indented */
+	grouped = result_servers_grouped(r);
 	for (size_t i = 0; i < r->nservers; i++) {
 		const struct run_server_result *s = &r->servers[i];
 
-		fprintf(f, "%-26s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %8.2f\n", s->addr,
-			s->packets, s->bytes, s->connections,
-			total ? 100.0 * (double)s->packets / (double)total : 0);
+		if (grouped && result_server_group_starts(r, i))
+			fprintf(f, "%s  %s\n", s->director, s->vs);
+		fprintf(f, "%s%-*s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %8.2f\n",
+			grouped ? "  " : "", grouped ? 24 : 26, s->addr, s->packets, s->bytes,
+			s->connections, total ? 100.0 * (double)s->packets / (double)total : 0);
 	}
 	fprintf(f, "\nreplayed in %.3f s wall (%.0f packets/s)\n", r->wall_s, r->events_per_s);
 }

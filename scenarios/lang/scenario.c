@@ -1657,8 +1657,8 @@ static struct scn_director *scn_director_add(struct scn_ctx *ctx, const char *na
 	return d;
 }
 
-/* "IP:PORT" or "fwmark N", for messages. */
-static void scn_vs_name(const struct scn_vs *vs, char *buf, size_t len)
+/* "IP:PORT" or "fwmark N", for messages and the results' rows, into <buf>[len]. */
+void scenario_vs_name(const struct scn_vs *vs, char *buf, size_t len)
 {
 	if (vs->fwmark)
 		snprintf(buf, len, "fwmark %u", vs->fwmark);
@@ -1682,7 +1682,7 @@ static int scn_vs_add(struct scn_ctx *ctx, size_t didx, const struct scn_vs_spec
 	vs.fwmark = fwmark;
 	vs.rs = NULL;
 	vs.nrs = 0;
-	scn_vs_name(&vs, name, sizeof(name));
+	scenario_vs_name(&vs, name, sizeof(name));
 	/* persistence: a port-less address service or a granularity alone turn it on */
 	if (!sp->persist_set && (sp->gran_set || (!fwmark && !port)))
 		vs.persistence_timeout_s = 360;

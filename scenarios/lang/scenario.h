@@ -428,6 +428,8 @@ void scenario_free(struct scenario *scn);
 /* Lookups (NULL when absent). */
 struct scn_server *scenario_find_server(const struct scenario *scn, const struct lb_addr *addr);
 struct scn_link *scenario_find_link(const struct scenario *scn, const char *name);
+/* A virtual service's name, "IP:PORT" or "fwmark N", into <buf>[len]. */
+void scenario_vs_name(const struct scn_vs *vs, char *buf, size_t len);
 
 /* Metric names accepted by expect {} (NULL-terminated), for help and checks. */
 extern const char *const scn_expect_metrics[];

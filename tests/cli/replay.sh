@@ -63,8 +63,8 @@ for k in ["packets", "bytes", "dropped", "icmp_sent", "conn_table_max", "servers
     assert k in d, k
 assert isinstance(d["dropped"], dict)
 for s in d["servers"]:
-    for k in ["addr", "packets", "bytes", "connections"]:
-        assert k in s, k
+    assert list(s) == ["addr", "director", "vs", "packets", "bytes", "connections"], list(s)
+    assert s["director"] and s["vs"], s
 assert d["packets"] > 0 and sum(s["packets"] for s in d["servers"]) > 0
 PY
 

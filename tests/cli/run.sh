@@ -73,6 +73,16 @@ SHORT="--set simulation.duration=3s --set simulation.warmup=0.5s"
 # shellcheck disable=SC2086
 expect_status 0 "default run" -- run scenarios/default.conf $SHORT --out "$T/o"
 grep -q 'p99' "$T/out" || bad "run prints the result table"
+# one (director, vs): the server table as it always was, no group header, rows unindented
+python3 - "$T/out" <<'PY' || bad "a single-service table has no group headers"
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+i = lines.index("%-24s %8s %12s %12s %8s %8s" % ("server", "weight", "connections",
+                                                 "requests", "share %", "util %"))
+rows = lines[i + 1:lines.index("", i)]
+assert [r[:24].rstrip() for r in rows] == ["10.10.0.2%d:80" % k for k in range(1, 6)], rows
+assert all(r[24] == " " and len(r.split()) == 6 for r in rows), rows
+PY
 [ -s "$T/o/lbsim.db" ] || bad "run writes DIR/lbsim.db"
 if command -v gnuplot >/dev/null 2>&1 && [ -z "${LBSIM_QUICK:-}" ]; then
 	for fig in run-cdf run-servers run-throughput; do
@@ -118,6 +128,15 @@ runs = db.execute("select count(*) from run").fetchone()[0]
 assert runs == 4, "expected 4 runs in the store, got %d" % runs
 m = db.execute("select count(*) from metric where name='completed'").fetchone()[0]
 assert m == 4
+PY
+# one director, one service: servers[] keys in order, director and vs added after addr
+python3 - "$T/j1" <<'PY' || bad "json servers[] keys"
+import json, sys
+a = json.load(open(sys.argv[1]))
+for s in a["servers"]:
+    assert list(s) == ["addr", "director", "vs", "requests", "connections", "refused",
+                       "utilization", "weight"], list(s)
+    assert (s["director"], s["vs"]) == ("lb1", "10.10.0.100:80"), s
 PY
 # byte-identical apart from the wall-clock fields of "sim"
 sed 's/"sim": *{.*}//' "$T/j1" >"$T/j1s"
@@ -165,6 +184,41 @@ to = db.execute("select value from metric where scope='run' and name='timed_out'
 assert to == [(a["timed_out"],)], to
 sb = db.execute("select value from metric where scope='run' and name='split_brain_s'").fetchall()
 assert sb == [(a["split_brain_s"],)], sb
+PY
+# two directors share the real servers: each row names its director and service
+python3 - "$T/out" "$T/oh/lbsim.db" <<'PY' || bad "ha run: servers[] and server_metric name director and vs"
+import json, sqlite3, sys
+a = json.load(open(sys.argv[1]))
+db = sqlite3.connect(sys.argv[2])
+keys = [(s["director"], s["vs"], s["addr"]) for s in a["servers"]]
+assert len(set(keys)) == len(keys), keys
+assert {k[:2] for k in keys} == {("lb1", "10.10.0.100:80"), ("lb2", "10.10.0.100:80")}, keys
+assert [list(s)[:3] for s in a["servers"]] == [["addr", "director", "vs"]] * len(keys)
+assert db.execute("select count(*) from server_metric where director is null or vs is null "
+                  "or director = '' or vs = ''").fetchone()[0] == 0
+dup = db.execute("select director, vs, server, name, count(*) from server_metric "
+                 "group by run, director, vs, server, name having count(*) > 1").fetchall()
+assert dup == [], dup
+rows = db.execute("select director, vs, server, value from server_metric "
+                  "where name = 'requests' order by rowid").fetchall()
+assert rows == [k + (s["requests"],) for k, s in zip(keys, a["servers"])], rows
+PY
+# the run-servers figure labels each bar with its director when addresses repeat
+grep -q '^0 "lb1 10.10.0.21:80" ' "$T/oh/run-servers.dat" &&
+	grep -q '^4 "lb2 10.10.0.21:80" ' "$T/oh/run-servers.dat" ||
+	bad "run-servers labels an HA pair's bars with the director"
+grep -q '^0 "10.10.0.21:80" ' "$T/o/run-servers.dat" ||
+	bad "run-servers labels a single director's bars with the address alone"
+expect_status 0 "ha report" -- run scenarios/ha/dr-http.conf --no-plots --out "$T/oh2"
+python3 - "$T/out" <<'PY' || bad "ha report: a header per (director, vs), rows indented"
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+i = [k for k, l in enumerate(lines) if l.startswith("server  ")][0]
+rows = lines[i + 1:lines.index("", i)]
+heads = [r for r in rows if not r.startswith("  ")]
+assert heads == ["lb1  10.10.0.100:80", "lb2  10.10.0.100:80"], rows
+assert rows[0] == heads[0] and len(rows) == 10, rows
+assert rows[1].startswith("  10.10.0.21:80 ") and len(rows[1].split()) == 6, rows
 PY
 # a sync group moves two instances on one fault, without lvs_sync_daemon: one
 # row per failover with the JSON's columns (synced NULL, as the JSON leaves it
@@ -250,6 +304,7 @@ db = sqlite3.connect(sys.argv[1])
 assert db.execute("pragma user_version").fetchone()[0] == 2
 assert db.execute("select count(*) from run").fetchone()[0] == 2
 assert db.execute("select count(*) from transition").fetchone()[0] > 0
+assert db.execute("select count(*) from server_metric where director = 'lb2'").fetchone()[0] > 0
 PY
 # a version 2 database from before the failover's request counts (none of
 # them, or no timed_out_during), its names or synced gets the missing
@@ -291,6 +346,34 @@ rows = db.execute("select synced from failover order by rowid").fetchall()
 assert rows == [(None,), (0,)], rows
 PY
 done
+# a version 2 database from before server_metric's director and vs gets
+# them, NULL in its old rows
+rm -rf "$T/ov2" && mkdir -p "$T/ov2"
+python3 - "$T/ov2/lbsim.db" <<'PY' || bad "create a version 2 database without server_metric.director"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("""
+create table run (id integer primary key, scenario text, scenario_sha256 text, seed integer,
+  algo text, params text, version text, started text, wall_s real, events integer, status text);
+create table server_metric (run integer references run(id), server text, name text, value real);
+insert into run (scenario) values ('old.conf');
+insert into server_metric values (1, '10.10.0.21:80', 'requests', 7);
+pragma user_version = 2;
+""")
+db.commit()
+PY
+expect_status 0 "ha run into a version 2 database without server_metric.director" -- run \
+	scenarios/ha/dr-http.conf --out "$T/ov2" --no-plots
+python3 - "$T/ov2/lbsim.db" <<'PY' || bad "old version 2 database gets server_metric.director and vs"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+assert db.execute("pragma user_version").fetchone()[0] == 2
+rows = db.execute("select run, server, director, vs from server_metric "
+                  "where name = 'requests' order by rowid").fetchall()
+assert rows[0] == (1, "10.10.0.21:80", None, None), rows
+assert len(rows) == 9 and all(r[2] in ("lb1", "lb2") and r[3] == "10.10.0.100:80"
+                              for r in rows[1:]), rows
+PY
 
 # ---- compare ----
 # rr overloads the slow server of the default scenario: its expect fails.
