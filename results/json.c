@@ -13,6 +13,7 @@
 #include "results/result.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <math.h>
 
 /*
@@ -65,260 +66,225 @@ static void json_num(FILE *f, double v)
 		fprintf(f, "%.9g", v);
 }
 
-static void json_key(FILE *f, const char *key)
+/*
+ * A writer that puts the ", " between members itself: one flag per open
+ * object or array says whether the next member is its first. Keys and
+ * values go out as "key": value, the layout every output of this file has.
+ */
+#define JW_DEPTH 8
+
+struct jw {
+	FILE *f;
+	unsigned depth;
+	bool first[JW_DEPTH];
+};
+
+/* Before a member (key or array element) at the current depth. */
+static void jw_member(struct jw *w)
 {
-	result_json_string(f, key);
-	fputs(": ", f);
+	if (w->depth && !w->first[w->depth - 1])
+		fputs(", ", w->f);
+	if (w->depth)
+		w->first[w->depth - 1] = false;
 }
 
-static void json_u64(FILE *f, const char *key, uint64_t v)
+static void jw_key(struct jw *w, const char *key)
 {
-	json_key(f, key);
-	fprintf(f, "%" PRIu64, v);
+	jw_member(w);
+	result_json_string(w->f, key);
+	fputs(": ", w->f);
 }
 
-static void json_dbl(FILE *f, const char *key, double v)
+/* Open an object ('{') or array ('['), as a value (after jw_key) or an element. */
+static void jw_open(struct jw *w, char c, bool element)
 {
-	json_key(f, key);
-	json_num(f, v);
+	if (element)
+		jw_member(w);
+	fputc(c, w->f);
+	w->first[w->depth++] = true;
 }
 
-static void json_server(FILE *f, const struct run_server_result *s)
+static void jw_close(struct jw *w, char c)
 {
-	fputc('{', f);
-	json_key(f, "addr");
-	result_json_string(f, s->addr);
-	fputs(", ", f);
-	json_key(f, "director");
-	result_json_string(f, s->director);
-	fputs(", ", f);
-	json_key(f, "vs");
-	result_json_string(f, s->vs);
-	fputs(", ", f);
-	json_u64(f, "requests", s->requests);
-	fputs(", ", f);
-	json_u64(f, "connections", s->connections);
-	fputs(", ", f);
-	json_u64(f, "refused", s->refused);
-	fputs(", ", f);
-	json_dbl(f, "utilization", s->utilization);
-	fputs(", ", f);
-	json_dbl(f, "weight", s->weight);
-	fputc('}', f);
+	w->depth--;
+	fputc(c, w->f);
 }
 
-static void json_transition(FILE *f, const struct run_transition *t)
+static void jw_str(struct jw *w, const char *key, const char *v)
 {
-	fputc('{', f);
-	json_dbl(f, "t_s", t->t_s);
-	fputs(", ", f);
-	json_key(f, "director");
-	result_json_string(f, t->director);
-	fputs(", ", f);
-	json_key(f, "instance");
-	result_json_string(f, t->instance);
-	fputs(", ", f);
-	json_key(f, "from");
-	result_json_string(f, t->from);
-	fputs(", ", f);
-	json_key(f, "to");
-	result_json_string(f, t->to);
-	fputc('}', f);
+	jw_key(w, key);
+	result_json_string(w->f, v);
+}
+
+static void jw_u64(struct jw *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	fprintf(w->f, "%" PRIu64, v);
+}
+
+static void jw_dbl(struct jw *w, const char *key, double v)
+{
+	jw_key(w, key);
+	json_num(w->f, v);
+}
+
+static void jw_bool(struct jw *w, const char *key, bool v)
+{
+	jw_key(w, key);
+	fputs(v ? "true" : "false", w->f);
+}
+
+static void json_server(struct jw *w, const struct run_server_result *s)
+{
+	jw_open(w, '{', true);
+	jw_str(w, "addr", s->addr);
+	jw_str(w, "director", s->director);
+	jw_str(w, "vs", s->vs);
+	jw_u64(w, "requests", s->requests);
+	jw_u64(w, "connections", s->connections);
+	jw_u64(w, "refused", s->refused);
+	jw_dbl(w, "utilization", s->utilization);
+	jw_dbl(w, "weight", s->weight);
+	jw_close(w, '}');
+}
+
+static void json_transition(struct jw *w, const struct run_transition *t)
+{
+	jw_open(w, '{', true);
+	jw_dbl(w, "t_s", t->t_s);
+	jw_str(w, "director", t->director);
+	jw_str(w, "instance", t->instance);
+	jw_str(w, "from", t->from);
+	jw_str(w, "to", t->to);
+	jw_close(w, '}');
 }
 
 /* A time that never came (-1) is null. */
-static void json_when(FILE *f, const char *key, double v)
+static void jw_when(struct jw *w, const char *key, double v)
 {
-	json_dbl(f, key, v < 0 ? NAN : v);
+	jw_dbl(w, key, v < 0 ? NAN : v);
 }
 
 /* Which failover comes first: instance, VIPs, from and to (null: nobody took over). */
-static void json_failover(FILE *f, const struct run_failover *o)
+static void json_failover(struct jw *w, const struct run_failover *o)
 {
-	fputc('{', f);
-	json_key(f, "instance");
-	result_json_string(f, o->instance);
-	fputs(", ", f);
-	json_key(f, "vips");
-	result_json_string(f, o->vips);
-	fputs(", ", f);
-	json_key(f, "from");
-	result_json_string(f, o->from);
-	fputs(", ", f);
-	json_key(f, "to");
-	result_json_string(f, o->to[0] ? o->to : NULL);
-	fputs(", ", f);
-	json_dbl(f, "fault_at_s", o->fault_at_s);
-	fputs(", ", f);
-	json_when(f, "detected_s", o->detected_s);
-	fputs(", ", f);
-	json_when(f, "master_at_s", o->master_at_s);
-	fputs(", ", f);
-	json_when(f, "takeover_s", o->takeover_s);
-	fputs(", ", f);
-	json_u64(f, "broken_connections", o->broken_connections);
-	if (o->synced_connections >= 0) {
-		fputs(", ", f);
-		json_u64(f, "synced_connections", (uint64_t)o->synced_connections);
-	}
-	fputs(", ", f);
-	json_u64(f, "failed_during", (uint64_t)o->failed_during);
-	fputs(", ", f);
-	json_u64(f, "timed_out_during", (uint64_t)o->timed_out_during);
-	fputs(", ", f);
-	json_u64(f, "refused_during", (uint64_t)o->refused_during);
-	fputc('}', f);
+	jw_open(w, '{', true);
+	jw_str(w, "instance", o->instance);
+	jw_str(w, "vips", o->vips);
+	jw_str(w, "from", o->from);
+	jw_str(w, "to", o->to[0] ? o->to : NULL);
+	jw_dbl(w, "fault_at_s", o->fault_at_s);
+	jw_when(w, "detected_s", o->detected_s);
+	jw_when(w, "master_at_s", o->master_at_s);
+	jw_when(w, "takeover_s", o->takeover_s);
+	jw_u64(w, "broken_connections", o->broken_connections);
+	if (o->synced_connections >= 0)
+		jw_u64(w, "synced_connections", (uint64_t)o->synced_connections);
+	jw_u64(w, "failed_during", (uint64_t)o->failed_during);
+	jw_u64(w, "timed_out_during", (uint64_t)o->timed_out_during);
+	jw_u64(w, "refused_during", (uint64_t)o->refused_during);
+	jw_close(w, '}');
 }
 
 /* HA worlds only: every VRRP transition, the failovers, the split-brain time. */
-static void json_ha(FILE *f, const struct run_result *r)
+static void json_ha(struct jw *w, const struct run_result *r)
 {
-	size_t i;
-
 	if (!r->ha)
 		return;
-	json_key(f, "transitions");
-	fputc('[', f);
-	for (i = 0; i < r->ntransitions; i++) {
-		if (i)
-			fputs(", ", f);
-		json_transition(f, &r->transitions[i]);
-	}
-	fputs("], ", f);
-	json_key(f, "failovers");
-	fputc('[', f);
-	for (i = 0; i < r->nfailovers; i++) {
-		if (i)
-			fputs(", ", f);
-		json_failover(f, &r->failovers[i]);
-	}
-	fputs("], ", f);
-	json_dbl(f, "split_brain_s", r->split_brain_s);
-	fputs(", ", f);
+	jw_key(w, "transitions");
+	jw_open(w, '[', false);
+	for (size_t i = 0; i < r->ntransitions; i++)
+		json_transition(w, &r->transitions[i]);
+	jw_close(w, ']');
+	jw_key(w, "failovers");
+	jw_open(w, '[', false);
+	for (size_t i = 0; i < r->nfailovers; i++)
+		json_failover(w, &r->failovers[i]);
+	jw_close(w, ']');
+	jw_dbl(w, "split_brain_s", r->split_brain_s);
 }
 
-static void json_expect(FILE *f, const struct run_expect_result *e)
+static void json_expect(struct jw *w, const struct run_expect_result *e)
 {
-	fputc('{', f);
-	json_key(f, "text");
-	result_json_string(f, e->text);
-	fputs(", ", f);
-	json_key(f, "where");
-	result_json_string(f, e->where);
-	fputs(", ", f);
-	json_key(f, "metric");
-	result_json_string(f, e->metric);
-	fputs(", ", f);
-	json_key(f, "measured");
-	if (e->known)
-		json_num(f, e->measured);
-	else
-		fputs("null", f);
-	fputs(", ", f);
-	json_key(f, "pass");
-	fputs(e->pass ? "true" : "false", f);
-	fputc('}', f);
+	jw_open(w, '{', true);
+	jw_str(w, "text", e->text);
+	jw_str(w, "where", e->where);
+	jw_str(w, "metric", e->metric);
+	jw_dbl(w, "measured", e->known ? e->measured : NAN);
+	jw_bool(w, "pass", e->pass);
+	jw_close(w, '}');
 }
 
 /* One result object, without a trailing newline. */
 static void json_result(FILE *f, const struct run_result *r)
 {
-	size_t i;
+	struct jw w = { .f = f };
 
-	fputc('{', f);
-	json_key(f, "scenario");
-	result_json_string(f, r->scenario);
-	fputs(", ", f);
-	json_u64(f, "seed", r->seed);
-	fputs(", ", f);
-	json_key(f, "algo");
-	result_json_string(f, r->algo);
-	fputs(", ", f);
-	json_u64(f, "requests", r->requests);
-	fputs(", ", f);
-	json_u64(f, "completed", r->completed);
-	fputs(", ", f);
-	json_u64(f, "refused", r->refused);
-	fputs(", ", f);
-	json_u64(f, "failed", r->failed);
-	fputs(", ", f);
-	json_u64(f, "timed_out", r->timed_out);
-	fputs(", ", f);
-	json_dbl(f, "throughput_rps", r->throughput_rps);
-	fputs(", ", f);
+	jw_open(&w, '{', false);
+	jw_str(&w, "scenario", r->scenario);
+	jw_u64(&w, "seed", r->seed);
+	jw_str(&w, "algo", r->algo);
+	jw_u64(&w, "requests", r->requests);
+	jw_u64(&w, "completed", r->completed);
+	jw_u64(&w, "refused", r->refused);
+	jw_u64(&w, "failed", r->failed);
+	jw_u64(&w, "timed_out", r->timed_out);
+	jw_dbl(&w, "throughput_rps", r->throughput_rps);
 
-	json_key(f, "response_s");
-	fputc('{', f);
-	json_dbl(f, "mean", r->resp_mean_s);
-	fputs(", ", f);
-	json_dbl(f, "p50", r->resp_p50_s);
-	fputs(", ", f);
-	json_dbl(f, "p90", r->resp_p90_s);
-	fputs(", ", f);
-	json_dbl(f, "p99", r->resp_p99_s);
-	fputs(", ", f);
-	json_dbl(f, "p999", r->resp_p999_s);
-	fputs("}, ", f);
+	jw_key(&w, "response_s");
+	jw_open(&w, '{', false);
+	jw_dbl(&w, "mean", r->resp_mean_s);
+	jw_dbl(&w, "p50", r->resp_p50_s);
+	jw_dbl(&w, "p90", r->resp_p90_s);
+	jw_dbl(&w, "p99", r->resp_p99_s);
+	jw_dbl(&w, "p999", r->resp_p999_s);
+	jw_close(&w, '}');
 
-	json_key(f, "servers");
-	fputc('[', f);
-	for (i = 0; i < r->nservers; i++) {
-		if (i)
-			fputs(", ", f);
-		json_server(f, &r->servers[i]);
-	}
-	fputs("], ", f);
+	jw_key(&w, "servers");
+	jw_open(&w, '[', false);
+	for (size_t i = 0; i < r->nservers; i++)
+		json_server(&w, &r->servers[i]);
+	jw_close(&w, ']');
 
-	json_key(f, "imbalance");
-	fputc('{', f);
-	json_dbl(f, "max_over_mean", r->imb_max_over_mean);
-	fputs(", ", f);
-	json_dbl(f, "cov", r->imb_cov);
-	fputs("}, ", f);
+	jw_key(&w, "imbalance");
+	jw_open(&w, '{', false);
+	jw_dbl(&w, "max_over_mean", r->imb_max_over_mean);
+	jw_dbl(&w, "cov", r->imb_cov);
+	jw_close(&w, '}');
 
-	json_key(f, "expect");
-	fputc('[', f);
-	for (i = 0; i < r->nexpects; i++) {
-		if (i)
-			fputs(", ", f);
-		json_expect(f, &r->expects[i]);
-	}
-	fputs("], ", f);
+	jw_key(&w, "expect");
+	jw_open(&w, '[', false);
+	for (size_t i = 0; i < r->nexpects; i++)
+		json_expect(&w, &r->expects[i]);
+	jw_close(&w, ']');
 
-	json_key(f, "remap");
+	jw_key(&w, "remap");
 	if (r->remap_known) {
-		fputc('{', f);
-		json_u64(f, "servers", r->remap_ndests);
-		fputs(", ", f);
-		json_dbl(f, "removed_own", r->remap_removed_own);
-		fputs(", ", f);
-		json_dbl(f, "removed_other", r->remap_removed_other);
-		fputs(", ", f);
-		json_dbl(f, "added", r->remap_added);
-		fputs(", ", f);
-		json_dbl(f, "added_new", r->remap_added_new);
-		fputs("}, ", f);
+		jw_open(&w, '{', false);
+		jw_u64(&w, "servers", r->remap_ndests);
+		jw_dbl(&w, "removed_own", r->remap_removed_own);
+		jw_dbl(&w, "removed_other", r->remap_removed_other);
+		jw_dbl(&w, "added", r->remap_added);
+		jw_dbl(&w, "added_new", r->remap_added_new);
+		jw_close(&w, '}');
 	} else {
-		fputs("null, ", f);
+		fputs("null", f);
 	}
 
-	json_ha(f, r);
-	json_key(f, "ipvs_log");
-	fputc('{', f);
-	json_u64(f, "count", r->log_count);
-	fputs(", ", f);
-	json_key(f, "first");
-	result_json_string(f, r->log_count ? r->log_first : NULL);
-	fputs("}, ", f);
+	json_ha(&w, r);
+	jw_key(&w, "ipvs_log");
+	jw_open(&w, '{', false);
+	jw_u64(&w, "count", r->log_count);
+	jw_str(&w, "first", r->log_count ? r->log_first : NULL);
+	jw_close(&w, '}');
 
-	json_key(f, "sim");
-	fputc('{', f);
-	json_u64(f, "events", r->events);
-	fputs(", ", f);
-	json_dbl(f, "wall_s", r->wall_s);
-	fputs(", ", f);
-	json_dbl(f, "events_per_s", r->events_per_s);
-	fputs("}}", f);
+	jw_key(&w, "sim");
+	jw_open(&w, '{', false);
+	jw_u64(&w, "events", r->events);
+	jw_dbl(&w, "wall_s", r->wall_s);
+	jw_dbl(&w, "events_per_s", r->events_per_s);
+	jw_close(&w, '}');
+	jw_close(&w, '}');
 }
 
 /* Write <r> on <f> as one JSON object on one line, then a newline. */
