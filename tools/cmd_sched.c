@@ -216,9 +216,9 @@ static int sched_parse_sched(struct sched_run *r, const struct sched_tok *tok, i
 
 		if (!strcmp(t->s, "sh-fallback") || !strcmp(t->s, "mh-fallback")) {
 			conf->flags |=
-				t->s[0] == 's' ? LB_SCHED_F_SH_FALLBACK : LB_SCHED_F_MH_FALLBACK;
+				t->s[0] == 's' ? LB_SVC_F_SH_FALLBACK : LB_SVC_F_MH_FALLBACK;
 		} else if (!strcmp(t->s, "sh-port") || !strcmp(t->s, "mh-port")) {
-			conf->flags |= t->s[0] == 's' ? LB_SCHED_F_SH_PORT : LB_SCHED_F_MH_PORT;
+			conf->flags |= t->s[0] == 's' ? LB_SVC_F_SH_PORT : LB_SVC_F_MH_PORT;
 		} else if (!strncmp(t->s, "d=", 2)) {
 			if (sched_u64(r, &val, "d", 1000, &v))
 				return -EINVAL;

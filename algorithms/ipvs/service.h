@@ -35,11 +35,12 @@ enum lb_kind {
 #define LB_DEST_F_AVAILABLE 0x1u
 #define LB_DEST_F_OVERLOAD 0x2u
 
-/* Scheduler flags (ipvsadm -b / keepalived keywords). */
-#define LB_SCHED_F_SH_FALLBACK 0x1u
-#define LB_SCHED_F_SH_PORT 0x2u
-#define LB_SCHED_F_MH_FALLBACK 0x4u
-#define LB_SCHED_F_MH_PORT 0x8u
+/* A service's scheduler flags (ipvsadm -b / keepalived keywords), svc->conf.flags;
+ * not the schedulers' own LB_SCHED_F_* properties (algorithms/sched/sched.h). */
+#define LB_SVC_F_SH_FALLBACK 0x1u
+#define LB_SVC_F_SH_PORT 0x2u
+#define LB_SVC_F_MH_FALLBACK 0x4u
+#define LB_SVC_F_MH_PORT 0x8u
 
 struct lb_dest {
 	struct lb_addr addr;
@@ -62,7 +63,7 @@ struct lb_dest {
 
 /* Parameters for the schedulers that take any (beyond-IPVS ones mostly). */
 struct lb_sched_conf {
-	unsigned flags;	       /* LB_SCHED_F_* */
+	unsigned flags;	       /* LB_SVC_F_* */
 	unsigned d;	       /* power of d choices: samples, default 2 */
 	unsigned mh_size;      /* mh table size (prime), default 4093 */
 	unsigned sh_bits;      /* sh table 2^sh_bits buckets, 4..20; 0 = 8 (Kconfig default) */

@@ -74,7 +74,7 @@ static inline uint64_t flowhash_key(const struct lb_service *svc, const struct l
 	if (!key)
 		key = &zero;
 	h = flowhash_addr(FLOWHASH_INIT, &key->saddr);
-	if (svc->conf.flags & (LB_SCHED_F_SH_PORT | LB_SCHED_F_MH_PORT))
+	if (svc->conf.flags & (LB_SVC_F_SH_PORT | LB_SVC_F_MH_PORT))
 		h = flowhash_port(h, key->sport);
 	return flowhash_mix(h);
 }

@@ -31,9 +31,9 @@
  * delete and edit.
  *
  * Lookup: ih = h(caddr + cport, KEY1) mod M, cport being the client source
- * port when the mh-port flag (LB_SCHED_F_MH_PORT) is set and the protocol
+ * port when the mh-port flag (LB_SVC_F_MH_PORT) is set and the protocol
  * has ports, else 0. An empty slot: no dest. A usable dest (weight > 0, not
- * OVERLOAD): it. Otherwise no dest, unless mh-fallback (LB_SCHED_F_MH_FALLBACK):
+ * OVERLOAD): it. Otherwise no dest, unless mh-fallback (LB_SVC_F_MH_FALLBACK):
  * then for off = 0..M-1 the slot h(caddr + cport + ((off + ih) mod M), KEY1)
  * mod M is tried (a rehash per probe, not a linear scan), an empty slot
  * ending the search, the first usable dest winning.
@@ -344,7 +344,7 @@ static struct lb_dest *mh_pick(struct lb_service *svc, const struct lb_flow_key 
 	if (!key)
 		return NULL;
 	a = lb_sched_addr_key(&key->saddr);
-	if ((flags & LB_SCHED_F_MH_PORT) && (key->proto == LB_PROTO_TCP ||
+	if ((flags & LB_SVC_F_MH_PORT) && (key->proto == LB_PROTO_TCP ||
 					     key->proto == LB_PROTO_UDP ||
 					     key->proto == LB_PROTO_SCTP))
 		port = key->sport;
@@ -355,7 +355,7 @@ static struct lb_dest *mh_pick(struct lb_service *svc, const struct lb_flow_key 
 	d = st->dests[i];
 	if (mh_usable(d))
 		return d;
-	if (!(flags & LB_SCHED_F_MH_FALLBACK))
+	if (!(flags & LB_SVC_F_MH_FALLBACK))
 		return NULL;
 	r = ih; /* (off + ih) mod M for off = 0, 1, ... */
 	for (uint32_t off = 0; off < st->m; off++) {

@@ -17,7 +17,7 @@
  * dests: every bucket empty.
  *
  * Key: the client source address (lb_sched_addr_key: IPv6 folded), plus the
- * client source port when the sh-port flag (LB_SCHED_F_SH_PORT in
+ * client source port when the sh-port flag (LB_SVC_F_SH_PORT in
  * svc->conf.flags) is set and the protocol has ports (TCP, UDP, SCTP),
  * summed mod 2^32. bucket(off) = (off + H(key)) mod 2^bits, where H is
  *  - LB_PROFILE_CURRENT: hash_32(key, bits), the top bits of key * 0x61C88647
@@ -29,7 +29,7 @@
  * profile stands for "an older director" and older directors had both.
  *
  * Lookup: d = table[bucket(0)]; empty: no dest; d usable (weight > 0 and not
- * OVERLOAD): d; otherwise no dest, unless sh-fallback (LB_SCHED_F_SH_FALLBACK)
+ * OVERLOAD): d; otherwise no dest, unless sh-fallback (LB_SVC_F_SH_FALLBACK)
  * is set: then probe r = (off + ih) mod size, bucket(r), for off = 0..size-1
  * (a linear scan from 2*ih), stopping at an empty bucket, and return the first
  * usable dest.
@@ -130,7 +130,7 @@ static struct lb_dest *sh_pick(struct lb_service *svc, const struct lb_flow_key 
 	if (!key)
 		return NULL;
 	k = lb_sched_addr_key(&key->saddr);
-	if ((flags & LB_SCHED_F_SH_PORT) && sh_proto_has_ports(key->proto))
+	if ((flags & LB_SVC_F_SH_PORT) && sh_proto_has_ports(key->proto))
 		k += key->sport;
 	ih = svc->profile == LB_PROFILE_LEGACY ? lb_sched_hash_legacy(k, st->bits)
 					       : lb_sched_hash_32(k, st->bits);
@@ -139,7 +139,7 @@ static struct lb_dest *sh_pick(struct lb_service *svc, const struct lb_flow_key 
 		return NULL;
 	if (sh_usable(d))
 		return d;
-	if (!(flags & LB_SCHED_F_SH_FALLBACK))
+	if (!(flags & LB_SVC_F_SH_FALLBACK))
 		return NULL;
 	/* bucket((off + ih) mod size) = (off + 2 ih) mod size */
 	for (uint32_t off = 0; off <= st->mask; off++) {

@@ -1592,13 +1592,13 @@ static int scn_bind_vs_spec(struct scn_ctx *ctx, const struct lex_node *n, struc
 			}
 			sp->gran_set = true;
 		} else if (!strcmp(kw, "sh-port")) {
-			vs->sched_conf.flags |= LB_SCHED_F_SH_PORT;
+			vs->sched_conf.flags |= LB_SVC_F_SH_PORT;
 		} else if (!strcmp(kw, "sh-fallback")) {
-			vs->sched_conf.flags |= LB_SCHED_F_SH_FALLBACK;
+			vs->sched_conf.flags |= LB_SVC_F_SH_FALLBACK;
 		} else if (!strcmp(kw, "mh-port")) {
-			vs->sched_conf.flags |= LB_SCHED_F_MH_PORT;
+			vs->sched_conf.flags |= LB_SVC_F_MH_PORT;
 		} else if (!strcmp(kw, "mh-fallback")) {
-			vs->sched_conf.flags |= LB_SCHED_F_MH_FALLBACK;
+			vs->sched_conf.flags |= LB_SVC_F_MH_FALLBACK;
 		} else if (!strcmp(kw, "weight")) {
 			if (scn_need_args(ctx, s, 1, 1, "a weight 0..2147483647") ||
 			    scn_kad_int(ctx, "weight", &s->tok[1], 0, INT_MAX, &v))

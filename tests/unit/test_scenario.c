@@ -588,7 +588,7 @@ static void test_full(void)
 	CU_ASSERT_DOUBLE_EQUAL(d->nic_bps, 25e9, 1e-3);
 	CU_ASSERT_EQUAL_FATAL(d->nvs, 1);
 	CU_ASSERT_STRING_EQUAL(d->vs[0].sched, "mh");
-	CU_ASSERT_EQUAL(d->vs[0].sched_conf.flags, LB_SCHED_F_MH_PORT | LB_SCHED_F_MH_FALLBACK);
+	CU_ASSERT_EQUAL(d->vs[0].sched_conf.flags, LB_SVC_F_MH_PORT | LB_SVC_F_MH_FALLBACK);
 	CU_ASSERT_EQUAL_FATAL(d->vs[0].nrs, 3);
 	check_rs(&d->vs[0].rs[0], "10.10.0.21", 80, 100); /* DR: port forced to the VS's */
 	CU_ASSERT_EQUAL(d->vs[0].rs[0].uthreshold, 1000);

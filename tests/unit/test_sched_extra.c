@@ -1321,7 +1321,7 @@ static void test_hash_misc(void)
 			CU_ASSERT_PTR_EQUAL(lb_service_pick(&f.svc, &k), first);
 		}
 		for (unsigned flag = 0; flag < 2; flag++) {
-			f.svc.conf.flags = flag ? LB_SCHED_F_MH_PORT : LB_SCHED_F_SH_PORT;
+			f.svc.conf.flags = flag ? LB_SVC_F_MH_PORT : LB_SVC_F_SH_PORT;
 			seen = 0;
 			for (unsigned p = 0; p < 200; p++) {
 				k.sport = (uint16_t)(1000 + p);

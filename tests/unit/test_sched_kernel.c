@@ -227,14 +227,14 @@ static void test_sh_vectors(void)
 		lb_service_fini(&f.svc);
 
 		/* V-SH-2: sh-port adds the source port (bucket 87/156, legacy 83/42) */
-		fix_build(&f, p, &sched_sh_ops, LB_SCHED_F_SH_PORT, w111, 3);
+		fix_build(&f, p, &sched_sh_ops, LB_SVC_F_SH_PORT, w111, 3);
 		k = key4(CLIENT, 12345, LB_PROTO_TCP);
 		expect_key(&f, "V-SH-2 port 12345", &k, leg ? 'C' : 'A');
 		k = key4(CLIENT, 40000, LB_PROTO_UDP);
 		expect_key(&f, "V-SH-2 port 40000", &k, 'A');
 		k = key4(CLIENT, 12345, 1); /* ICMP: no port */
 		expect_key(&f, "V-SH-2 no port protocol", &k, leg ? 'A' : 'C');
-		f.svc.conf.flags = LB_SCHED_F_MH_PORT; /* mh's bit is not sh's */
+		f.svc.conf.flags = LB_SVC_F_MH_PORT; /* mh's bit is not sh's */
 		k = key4(CLIENT, 12345, LB_PROTO_TCP);
 		expect_key(&f, "V-SH-2 mh-port ignored", &k, leg ? 'A' : 'C');
 		lb_service_fini(&f.svc);
@@ -252,15 +252,15 @@ static void test_sh_vectors(void)
 		fix_build(&f, p, &sched_sh_ops, 0, w111, 3);
 		lb_service_edit_dest(&f.svc, f.d[leg ? 0 : 2], 0, 0, 0);
 		expect_key(&f, "V-SH-4", &k, '-');
-		f.svc.conf.flags = LB_SCHED_F_SH_FALLBACK;
+		f.svc.conf.flags = LB_SVC_F_SH_FALLBACK;
 		expect_key(&f, "V-SH-4 fallback", &k, leg ? 'C' : 'A');
-		f.svc.conf.flags = LB_SCHED_F_MH_FALLBACK;
+		f.svc.conf.flags = LB_SVC_F_MH_FALLBACK;
 		expect_key(&f, "V-SH-4 mh-fallback ignored", &k, '-');
 		/* OVERLOAD makes a bucket unusable just like weight 0 */
 		lb_service_edit_dest(&f.svc, f.d[leg ? 0 : 2], 1, 0, 0);
 		f.d[leg ? 0 : 2]->flags |= LB_DEST_F_OVERLOAD;
 		expect_key(&f, "sh overloaded", &k, '-');
-		f.svc.conf.flags = LB_SCHED_F_SH_FALLBACK;
+		f.svc.conf.flags = LB_SVC_F_SH_FALLBACK;
 		expect_key(&f, "sh overloaded fallback", &k, leg ? 'C' : 'A');
 		/* nothing usable: the probe runs out */
 		for (unsigned i = 0; i < 3; i++)
@@ -344,7 +344,7 @@ static void test_dh(void)
 		char want = leg ? 'A' : 'C'; /* bucket 117 / 185 */
 		struct lb_flow_key other = k;
 
-		fix_build(&f, p, &sched_dh_ops, LB_SCHED_F_SH_FALLBACK | LB_SCHED_F_SH_PORT,
+		fix_build(&f, p, &sched_dh_ops, LB_SVC_F_SH_FALLBACK | LB_SVC_F_SH_PORT,
 			  (int[]){ 1, 1, 1 }, 3);
 		expect_key(&f, "V-DH-1", &k, want);
 		/* the source does not matter, weights do not shape the table */
@@ -443,12 +443,12 @@ static void test_mh_vectors(void)
 	CU_ASSERT_EQUAL(h32(CLIENT, MH_KEY1), 0xd5e959b6u);
 	CU_ASSERT_EQUAL(h32(CLIENT + 12345, MH_KEY1), 0x03b68316u);
 	expect_key(&f, "V-MH-2", &k, 'A');
-	f.svc.conf.flags = LB_SCHED_F_MH_PORT;
+	f.svc.conf.flags = LB_SVC_F_MH_PORT;
 	expect_key(&f, "V-MH-3", &k, 'C');
 	k.proto = 1;
 	expect_key(&f, "V-MH-3 ICMP has no port", &k, 'A');
 	k.proto = LB_PROTO_TCP;
-	f.svc.conf.flags = LB_SCHED_F_SH_PORT; /* sh's bit is not mh's */
+	f.svc.conf.flags = LB_SVC_F_SH_PORT; /* sh's bit is not mh's */
 	expect_key(&f, "V-MH-3 sh-port ignored", &k, 'A');
 
 	/* V-MH-4: D0 quiesced, the table is unchanged (last_weight) */
@@ -460,7 +460,7 @@ static void test_mh_vectors(void)
 		same &= before[s] == mh_table_dest(&f.svc, s);
 	CU_ASSERT_TRUE(same);
 	expect_key(&f, "V-MH-4", &k, '-');
-	f.svc.conf.flags = LB_SCHED_F_MH_FALLBACK;
+	f.svc.conf.flags = LB_SVC_F_MH_FALLBACK;
 	expect_key(&f, "V-MH-4 fallback (r 3323, slot 2802)", &k, 'C');
 	/* r 3324 -> slot 1365 (D0, unusable), r 3325 -> slot 1693 (D1) */
 	CU_ASSERT_EQUAL(h32(CLIENT + 3324, MH_KEY1) % 4093, 1365);
@@ -580,7 +580,7 @@ static void test_mh_sizes(void)
 		if (mh_table_dest(&svc, h32(c, MH_KEY1) % 251) == gone) {
 			hit = true;
 			CU_ASSERT_PTR_NULL(lb_service_pick(&svc, &k));
-			svc.conf.flags = LB_SCHED_F_MH_FALLBACK;
+			svc.conf.flags = LB_SVC_F_MH_FALLBACK;
 			CU_ASSERT_PTR_NOT_NULL(lb_service_pick(&svc, &k));
 			CU_ASSERT_PTR_NOT_EQUAL(lb_service_pick(&svc, &k), gone);
 		}
@@ -821,7 +821,7 @@ static void test_mh_quiesce(void)
 	struct lb_dest *q;
 
 	CU_ASSERT_FATAL(before != NULL);
-	mh_spec_service(&svc, 10, 4093, LB_SCHED_F_MH_PORT);
+	mh_spec_service(&svc, 10, 4093, LB_SVC_F_MH_PORT);
 	q = svc.dests[3];
 	gsl_rng_set(r, 5);
 	for (unsigned c = 0; c < nflows; c++) {
@@ -832,7 +832,7 @@ static void test_mh_quiesce(void)
 	}
 	lb_service_edit_dest(&svc, q, 0, 0, 0);
 	for (int fb = 0; fb < 2; fb++) {
-		svc.conf.flags = LB_SCHED_F_MH_PORT | (fb ? LB_SCHED_F_MH_FALLBACK : 0);
+		svc.conf.flags = LB_SVC_F_MH_PORT | (fb ? LB_SVC_F_MH_FALLBACK : 0);
 		gsl_rng_set(r, 5);
 		for (unsigned c = 0; c < nflows; c++) {
 			struct lb_flow_key k =
@@ -1132,14 +1132,14 @@ static int ref_sh(struct kdiff *x)
 			pos = (pos + 1) % x->n;
 		}
 	}
-	if ((x->flags & LB_SCHED_F_SH_PORT) && ref_has_ports(x->key.proto))
+	if ((x->flags & LB_SVC_F_SH_PORT) && ref_has_ports(x->key.proto))
 		key += x->key.sport;
 	ih = ref_h_sh(x, key, x->sh_bits);
 	if (table[ih] < 0)
 		return -1;
 	if (ref_usable(&x->rd[table[ih]]))
 		return table[ih];
-	if (!(x->flags & LB_SCHED_F_SH_FALLBACK))
+	if (!(x->flags & LB_SVC_F_SH_FALLBACK))
 		return -1;
 	for (unsigned off = 0; off < size; off++) {
 		/* bucket(r) = (r + hash) mod size with r = (off + ih) mod size */
@@ -1226,7 +1226,7 @@ static int ref_mh(struct kdiff *x)
 	uint32_t a = ref_addr(&x->key.saddr), port = 0, ih;
 	int id;
 
-	if ((x->flags & LB_SCHED_F_MH_PORT) && ref_has_ports(x->key.proto))
+	if ((x->flags & LB_SVC_F_MH_PORT) && ref_has_ports(x->key.proto))
 		port = x->key.sport;
 	ih = ref_sip(a + port, MH_KEY1) % x->m;
 	id = x->mh_table[ih];
@@ -1234,7 +1234,7 @@ static int ref_mh(struct kdiff *x)
 		return -1;
 	if (ref_usable(&x->rd[id]))
 		return id;
-	if (!(x->flags & LB_SCHED_F_MH_FALLBACK))
+	if (!(x->flags & LB_SVC_F_MH_FALLBACK))
 		return -1;
 	for (uint32_t off = 0; off < x->m; off++) {
 		id = x->mh_table[ref_sip(a + port + (off + ih) % x->m, MH_KEY1) % x->m];
