@@ -479,15 +479,27 @@ bool lb_service_sane(const struct lb_service *svc)
 }
 
 /*
+ * A request started or ended on d: only schedulers that read outstanding or
+ * the response-time estimate (jsq, lrt) need to hear of it; for the
+ * connection-counting ones (the lc family's index) it would be a no-op per
+ * request.
+ */
+static void dest_request_changed(struct lb_dest *d)
+{
+	if (d->svc->sched && (d->svc->sched->flags & LB_SCHED_F_REQUESTS))
+		dest_load_changed(d);
+}
+
+/*
  * lb_dest_request_start - one request was sent to d: outstanding++, then the
- * scheduler's load_changed hook. Called by the director model or the shim per
- * request (per connection when requests are not modelled); only the
- * beyond-IPVS schedulers (jsq, lrt) read the counter.
+ * scheduler's load_changed hook if it reads request counts. Called by the
+ * director model or the shim per request (per connection when requests are
+ * not modelled); only the beyond-IPVS schedulers (jsq, lrt) read the counter.
  */
 void lb_dest_request_start(struct lb_dest *d)
 {
 	d->outstanding++;
-	dest_load_changed(d);
+	dest_request_changed(d);
 }
 
 /*
@@ -501,7 +513,9 @@ void lb_dest_request_start(struct lb_dest *d)
  *    tau = svc->conf.ewma_tau_ns; tau <= 0 means no memory (est = rt).
  * rt is clamped to >= 1 ns so that an answered dest always has an estimate.
  * ewma_at_ns becomes now_ns. Then load_changed, which only runs for linked
- * dests; answers still arrive for a trashed dest and are counted the same.
+ * dests and schedulers that read request counts (LB_SCHED_F_REQUESTS; the
+ * others' order cannot change); answers still arrive for a trashed dest and
+ * are counted the same.
  * Floating point is fine here: no kernel scheduler reads these fields.
  * Calling it with nothing outstanding is a caller bug (asserted).
  */
@@ -525,5 +539,5 @@ void lb_dest_request_done(struct lb_dest *d, int64_t now_ns, int64_t rt_ns)
 			d->ewma_rt_ns = 1;
 	}
 	d->ewma_at_ns = now_ns;
-	dest_load_changed(d);
+	dest_request_changed(d);
 }

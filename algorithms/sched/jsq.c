@@ -43,6 +43,6 @@ static struct lb_dest *jsq_pick(struct lb_service *svc, const struct lb_flow_key
 const struct lb_sched_ops sched_jsq_ops = {
 	.name = "jsq",
 	.summary = "join the shortest queue: fewest outstanding requests/weight (not in IPVS)",
-	.flags = 0,
+	.flags = LB_SCHED_F_REQUESTS,
 	.pick = jsq_pick,
 };

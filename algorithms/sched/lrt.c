@@ -80,6 +80,6 @@ static struct lb_dest *lrt_pick(struct lb_service *svc, const struct lb_flow_key
 const struct lb_sched_ops sched_lrt_ops = {
 	.name = "lrt",
 	.summary = "least response time: peak-EWMA rt * (outstanding+1) / weight (not in IPVS)",
-	.flags = 0,
+	.flags = LB_SCHED_F_REQUESTS,
 	.pick = lrt_pick,
 };

@@ -13,6 +13,7 @@
 #define LB_SCHED_F_KERNEL 0x1u	 /* reproduces an IPVS scheduler */
 #define LB_SCHED_F_RANDOM 0x2u	 /* draws from svc->rng */
 #define LB_SCHED_F_HASH 0x4u	 /* decides from the flow key and dest set alone */
+#define LB_SCHED_F_REQUESTS 0x8u /* reads outstanding / ewma_rt_ns: told of each request */
 
 struct lb_sched_ops {
 	const char *name;

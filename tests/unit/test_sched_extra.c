@@ -173,8 +173,8 @@ static void test_registry(void)
 		unsigned flags;
 	} v[] = {
 		{ "lblc", LB_SCHED_F_KERNEL },	  { "lblcr", LB_SCHED_F_KERNEL },
-		{ "podnr", LB_SCHED_F_RANDOM },	  { "jsq", 0 },
-		{ "lrt", 0 },			  { "ring", LB_SCHED_F_HASH },
+		{ "podnr", LB_SCHED_F_RANDOM },	  { "jsq", LB_SCHED_F_REQUESTS },
+		{ "lrt", LB_SCHED_F_REQUESTS },	  { "ring", LB_SCHED_F_HASH },
 		{ "hrw", LB_SCHED_F_HASH },	  { "random", LB_SCHED_F_RANDOM },
 		{ "wrandom", LB_SCHED_F_RANDOM },
 	};
@@ -967,6 +967,15 @@ static struct lb_dest *head_pick(struct lb_service *svc, const struct lb_flow_ke
 static const struct lb_sched_ops count_ops = {
 	.name = "test-count",
 	.summary = "counts load_changed calls",
+	.flags = LB_SCHED_F_REQUESTS,
+	.load_changed = count_load,
+	.pick = head_pick,
+};
+
+/* The same without LB_SCHED_F_REQUESTS, as lc/wlc/sed/nq. */
+static const struct lb_sched_ops count_conn_ops = {
+	.name = "test-count-conn",
+	.summary = "counts load_changed calls, reads no request counts",
 	.load_changed = count_load,
 	.pick = head_pick,
 };
@@ -1028,6 +1037,14 @@ static void test_request_accounting(void)
 	CU_ASSERT_EQUAL(a->outstanding, 1);
 	CU_ASSERT_EQUAL(a->ewma_rt_ns, 9000000);
 	lb_dest_request_done(a, 16 * SEC, 9000000);
+	/* a scheduler that does not read request counts is not told of them */
+	f.svc.sched = &count_conn_ops;
+	lb_dest_request_start(b);
+	lb_dest_request_done(b, 17 * SEC, 5000000);
+	CU_ASSERT_EQUAL(calls, 0);
+	CU_ASSERT_EQUAL(b->outstanding, 0);
+	CU_ASSERT_EQUAL(b->ewma_rt_ns, 5000000);
+	f.svc.sched = &count_ops;
 	f.svc.sched_priv = NULL;
 	lb_service_fini(&f.svc);
 }
