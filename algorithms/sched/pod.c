@@ -43,45 +43,7 @@
  */
 #include "algorithms/sched/pod.h"
 
-#include <errno.h>
-#include <stdlib.h>
-
 #include "algorithms/sched/sched.h"
-#include "sim/xalloc.h"
-
-struct pod_state {
-	struct wsample ws; /* the dests with weight > 0 and their weights */
-};
-
-static int pod_init(struct lb_service *svc)
-{
-	struct pod_state *st;
-
-	if (!svc->rng)
-		return -EINVAL;
-	st = xcalloc(1, sizeof(*st));
-	st->ws.dirty = true;
-	svc->sched_priv = st;
-	return 0;
-}
-
-static void pod_done(struct lb_service *svc)
-{
-	struct pod_state *st = svc->sched_priv;
-
-	if (st) {
-		wsample_fini(&st->ws);
-		free(st);
-	}
-	svc->sched_priv = NULL;
-}
-
-static void pod_changed(struct lb_service *svc, struct lb_dest *d)
-{
-	struct pod_state *st = svc->sched_priv;
-
-	st->ws.dirty = true;
-}
 
 /*
  * pod_less - a is less loaded than b: (active_a + 1) / w_a < (active_b + 1) / w_b
@@ -112,22 +74,22 @@ struct lb_dest *pod_scan(const struct wsample *ws)
 
 static struct lb_dest *pod_pick(struct lb_service *svc, const struct lb_flow_key *key)
 {
-	struct pod_state *st = svc->sched_priv;
+	struct wsample *ws = svc->sched_priv;
 	unsigned d = svc->conf.d ? svc->conf.d : 2;
 	struct lb_dest *best = NULL;
 
-	wsample_refresh(&st->ws, svc);
-	if (st->ws.n == 0)
+	wsample_refresh(ws, svc);
+	if (ws->n == 0)
 		return NULL;
 	for (unsigned s = 0; s < d; s++) {
 		struct lb_dest *c;
 		unsigned tries = 0;
 
 		do {
-			c = st->ws.el[wsample_draw(&st->ws, svc->rng)];
+			c = ws->el[wsample_draw(ws, svc->rng)];
 		} while (lb_dest_is_overloaded(c) && ++tries <= POD_RETRIES);
 		if (lb_dest_is_overloaded(c))
-			return pod_scan(&st->ws);
+			return pod_scan(ws);
 		if (!best || pod_less(c, best))
 			best = c;
 	}
@@ -138,10 +100,10 @@ const struct lb_sched_ops sched_pod_ops = {
 	.name = "pod",
 	.summary = "power of d random choices, fewest active/weight (not in IPVS; conf d)",
 	.flags = LB_SCHED_F_RANDOM,
-	.init = pod_init,
-	.done = pod_done,
-	.add_dest = pod_changed,
-	.del_dest = pod_changed,
-	.upd_dest = pod_changed,
+	.init = wsample_sched_init,
+	.done = wsample_sched_done,
+	.add_dest = wsample_sched_dirty,
+	.del_dest = wsample_sched_dirty,
+	.upd_dest = wsample_sched_dirty,
 	.pick = pod_pick,
 };

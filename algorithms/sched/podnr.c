@@ -37,7 +37,7 @@
 #include "sim/xalloc.h"
 
 struct podnr_state {
-	struct wsample ws;
+	struct wsample ws; /* first: wsample_sched_dirty marks it */
 	unsigned *drawn; /* this pick's drawn indexes into ws.el, ascending */
 	unsigned cap;
 };
@@ -64,13 +64,6 @@ static void podnr_done(struct lb_service *svc)
 		free(st);
 	}
 	svc->sched_priv = NULL;
-}
-
-static void podnr_changed(struct lb_service *svc, struct lb_dest *d)
-{
-	struct podnr_state *st = svc->sched_priv;
-
-	st->ws.dirty = true;
 }
 
 /* Insert i into the ascending array a[0..n) (i is not in it). */
@@ -125,8 +118,8 @@ const struct lb_sched_ops sched_podnr_ops = {
 	.flags = LB_SCHED_F_RANDOM,
 	.init = podnr_init,
 	.done = podnr_done,
-	.add_dest = podnr_changed,
-	.del_dest = podnr_changed,
-	.upd_dest = podnr_changed,
+	.add_dest = wsample_sched_dirty,
+	.del_dest = wsample_sched_dirty,
+	.upd_dest = wsample_sched_dirty,
 	.pick = podnr_pick,
 };

@@ -23,47 +23,9 @@
  */
 #include "algorithms/sched/sched.h"
 
-#include <errno.h>
-#include <stdlib.h>
-
 #include "algorithms/sched/wsample.h"
-#include "sim/xalloc.h"
 
 #define WRANDOM_RETRIES 16
-
-struct wrandom_state {
-	struct wsample ws;
-};
-
-static int wrandom_init(struct lb_service *svc)
-{
-	struct wrandom_state *st;
-
-	if (!svc->rng)
-		return -EINVAL;
-	st = xcalloc(1, sizeof(*st));
-	st->ws.dirty = true;
-	svc->sched_priv = st;
-	return 0;
-}
-
-static void wrandom_done(struct lb_service *svc)
-{
-	struct wrandom_state *st = svc->sched_priv;
-
-	if (st) {
-		wsample_fini(&st->ws);
-		free(st);
-	}
-	svc->sched_priv = NULL;
-}
-
-static void wrandom_changed(struct lb_service *svc, struct lb_dest *d)
-{
-	struct wrandom_state *st = svc->sched_priv;
-
-	st->ws.dirty = true;
-}
 
 /* One exact weighted draw over the candidates that are not OVERLOAD. */
 static struct lb_dest *wrandom_scan(const struct wsample *ws, const gsl_rng *rng)
@@ -90,28 +52,28 @@ static struct lb_dest *wrandom_scan(const struct wsample *ws, const gsl_rng *rng
 
 static struct lb_dest *wrandom_pick(struct lb_service *svc, const struct lb_flow_key *key)
 {
-	struct wrandom_state *st = svc->sched_priv;
+	struct wsample *ws = svc->sched_priv;
 
-	wsample_refresh(&st->ws, svc);
-	if (st->ws.n == 0)
+	wsample_refresh(ws, svc);
+	if (ws->n == 0)
 		return NULL;
 	for (unsigned t = 0; t <= WRANDOM_RETRIES; t++) {
-		struct lb_dest *d = st->ws.el[wsample_draw(&st->ws, svc->rng)];
+		struct lb_dest *d = ws->el[wsample_draw(ws, svc->rng)];
 
 		if (!lb_dest_is_overloaded(d))
 			return d;
 	}
-	return wrandom_scan(&st->ws, svc->rng);
+	return wrandom_scan(ws, svc->rng);
 }
 
 const struct lb_sched_ops sched_wrandom_ops = {
 	.name = "wrandom",
 	.summary = "random in proportion to weight, load ignored (not in IPVS)",
 	.flags = LB_SCHED_F_RANDOM,
-	.init = wrandom_init,
-	.done = wrandom_done,
-	.add_dest = wrandom_changed,
-	.del_dest = wrandom_changed,
-	.upd_dest = wrandom_changed,
+	.init = wsample_sched_init,
+	.done = wsample_sched_done,
+	.add_dest = wsample_sched_dirty,
+	.del_dest = wsample_sched_dirty,
+	.upd_dest = wsample_sched_dirty,
 	.pick = wrandom_pick,
 };

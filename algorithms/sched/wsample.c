@@ -22,6 +22,7 @@
  */
 #include "algorithms/sched/wsample.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "sim/xalloc.h"
@@ -139,4 +140,41 @@ unsigned wsample_draw_excluding(const struct wsample *ws, const gsl_rng *rng,
 unsigned wsample_draw(const struct wsample *ws, const gsl_rng *rng)
 {
 	return wsample_draw_excluding(ws, rng, NULL, 0);
+}
+
+/*
+ * The scheduler hooks of a state that is one wsample (pod, wrandom) or
+ * starts with one (podnr): init allocates a bare one, dirty, and needs the
+ * service's rng (-EINVAL without); done frees it; dirty marks the set for a
+ * rebuild at the next pick, on every dest add, delete or weight edit.
+ */
+int wsample_sched_init(struct lb_service *svc)
+{
+	struct wsample *ws;
+
+	if (!svc->rng)
+		return -EINVAL;
+	ws = xcalloc(1, sizeof(*ws));
+	ws->dirty = true;
+	svc->sched_priv = ws;
+	return 0;
+}
+
+void wsample_sched_done(struct lb_service *svc)
+{
+	struct wsample *ws = svc->sched_priv;
+
+	if (ws) {
+		wsample_fini(ws);
+		free(ws);
+	}
+	svc->sched_priv = NULL;
+}
+
+void wsample_sched_dirty(struct lb_service *svc, struct lb_dest *d)
+{
+	struct wsample *ws = svc->sched_priv; /* the state's first member */
+
+	(void)d;
+	ws->dirty = true;
 }

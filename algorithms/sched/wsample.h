@@ -32,4 +32,9 @@ unsigned wsample_draw(const struct wsample *ws, const gsl_rng *rng);
 unsigned wsample_draw_excluding(const struct wsample *ws, const gsl_rng *rng,
 				const unsigned *excl, unsigned nexcl);
 
+/* Hooks for a scheduler state that is, or starts with, one wsample. */
+int wsample_sched_init(struct lb_service *svc);
+void wsample_sched_done(struct lb_service *svc);
+void wsample_sched_dirty(struct lb_service *svc, struct lb_dest *d);
+
 #endif /* LBSIM_ALGORITHMS_SCHED_WSAMPLE_H */
