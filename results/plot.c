@@ -113,6 +113,21 @@ static void gp_str(FILE *gp, const char *s)
 	fputc('\'', gp);
 }
 
+/* set title '<printf of fmt>' and a newline, quoted for gnuplot (gp_str). */
+static void gp_title(FILE *gp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void gp_title(FILE *gp, const char *fmt, ...)
+{
+	char title[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(title, sizeof(title), fmt, ap);
+	va_end(ap);
+	fputs("set title ", gp);
+	gp_str(gp, title);
+	fputc('\n', gp);
+}
+
 /*
  * <s> as a quoted string field of a gnuplot data file. Such fields have no
  * escapes, so a double quote becomes a single one and whitespace controls
@@ -264,15 +279,8 @@ static int plot_run_cdf(struct plot_job *job, const struct run_result *r)
 	if (rc)
 		return rc;
 	gp_begin(gp, stem, "response-time CDF of one run");
-	fputs("set title ", gp);
-	{
-		char title[512];
-
-		snprintf(title, sizeof(title), "Response time CDF: %s, %s (%" PRIu64 " requests)",
-			 plot_basename(r->scenario), plot_algo(r), stat_hist_count(r->response));
-		gp_str(gp, title);
-	}
-	fputc('\n', gp);
+	gp_title(gp, "Response time CDF: %s, %s (%" PRIu64 " requests)",
+		 plot_basename(r->scenario), plot_algo(r), stat_hist_count(r->response));
 	gp_cdf_axes(gp);
 	fputs("set key off\n", gp);
 	gp_marker(gp, "p50", r->resp_p50_s * 1e3);
@@ -328,15 +336,7 @@ static int plot_compare_cdf(struct plot_job *job, struct run_result *const *rs, 
 	if (rc)
 		goto out_free;
 	gp_begin(gp, stem, "response-time CDF of each algorithm");
-	fputs("set title ", gp);
-	{
-		char title[512];
-
-		snprintf(title, sizeof(title), "Response time CDF by algorithm: %s",
-			 plot_basename(rs[0]->scenario));
-		gp_str(gp, title);
-	}
-	fputc('\n', gp);
+	gp_title(gp, "Response time CDF by algorithm: %s", plot_basename(rs[0]->scenario));
 	gp_cdf_axes(gp);
 	gp_outputs_begin(gp, stem);
 	fputs("\tplot", gp);
@@ -444,15 +444,8 @@ static int plot_run_servers(struct plot_job *job, const struct run_result *r)
 	if (rc)
 		return rc;
 	gp_begin(gp, stem, "requests completed by each real server");
-	fputs("set title ", gp);
-	{
-		char title[512];
-
-		snprintf(title, sizeof(title), "Requests per real server: %s, %s",
-			 plot_basename(r->scenario), plot_algo(r));
-		gp_str(gp, title);
-	}
-	fputc('\n', gp);
+	gp_title(gp, "Requests per real server: %s, %s", plot_basename(r->scenario),
+		 plot_algo(r));
 	fprintf(gp,
 		"set xlabel \"real server\"\n"
 		"set ylabel \"requests completed\"\n"
@@ -558,15 +551,8 @@ static int plot_compare_servers(struct plot_job *job, struct run_result *const *
 	if (rc)
 		goto out_free;
 	gp_begin(gp, stem, "requests per real server, one bar per algorithm");
-	fputs("set title ", gp);
-	{
-		char title[512];
-
-		snprintf(title, sizeof(title), "Requests per real server by algorithm: %s",
-			 plot_basename(rs[0]->scenario));
-		gp_str(gp, title);
-	}
-	fputc('\n', gp);
+	gp_title(gp, "Requests per real server by algorithm: %s",
+		 plot_basename(rs[0]->scenario));
 	fprintf(gp,
 		"set xlabel \"real server\"\n"
 		"set ylabel \"requests completed\"\n"
@@ -624,15 +610,7 @@ static int plot_run_throughput(struct plot_job *job, const struct run_result *r)
 	if (rc)
 		return rc;
 	gp_begin(gp, stem, "throughput over simulated time");
-	fputs("set title ", gp);
-	{
-		char title[512];
-
-		snprintf(title, sizeof(title), "Throughput: %s, %s", plot_basename(r->scenario),
-			 plot_algo(r));
-		gp_str(gp, title);
-	}
-	fputc('\n', gp);
+	gp_title(gp, "Throughput: %s, %s", plot_basename(r->scenario), plot_algo(r));
 	fputs("set xlabel \"simulated time (s)\"\n"
 	      "set ylabel \"requests/s\"\n"
 	      "set yrange [0:*]\n"
